@@ -1,0 +1,25 @@
+from typing import Any
+
+from django.db import models
+
+from .phone import normalize_phone
+
+
+class PhoneField(models.CharField):
+    """Stores a Kyrgyz mobile number in E.164; `clean()` accepts the forms people write."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 16)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        if kwargs.get("max_length") == 16:
+            del kwargs["max_length"]
+        return name, path, args, kwargs
+
+    def to_python(self, value: Any) -> Any:
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return value
+        return normalize_phone(value)

@@ -1,0 +1,141 @@
+import uuid
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .fields import PhoneField
+from .phone import normalize_phone
+
+
+class Role(models.TextChoices):
+    USER = "user", _("User")
+    MODERATOR = "moderator", _("Moderator")
+    ADMIN = "admin", _("Admin")
+
+
+class Language(models.TextChoices):
+    RU = "ru", "Русский"
+    KY = "ky", "Кыргызча"
+    EN = "en", "English"
+
+
+MODERATORS_GROUP = "Moderators"
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str | None) -> "User":
+        # The admin login form sends the phone as typed; match it in its stored E.164 form.
+        try:
+            phone = normalize_phone(username)
+        except ValidationError:
+            raise self.model.DoesNotExist from None
+        return self.get(phone=phone)
+
+    def create_user(self, phone: str, password: str | None = None, **extra: Any) -> "User":
+        user = self.model(phone=normalize_phone(phone), **extra)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, phone: str, password: str | None = None, **extra: Any) -> "User":
+        from .services import user_set_role
+
+        user = self.create_user(phone, password, **extra)
+        return user_set_role(user=user, role=Role.ADMIN, actor=None)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person, identified by a Kyrgyz mobile number; staff alone have passwords.
+
+    `role` is the source of truth; `is_staff`, `is_superuser` and the Moderators group follow
+    it through `accounts.services.user_set_role`, and a check constraint keeps them in step.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    phone = PhoneField(_("phone"), unique=True)
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.RU
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.USER)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("staff"), default=False, editable=False)
+    token_version = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text=_("Bumped to revoke every token the user holds."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    USERNAME_FIELD = "phone"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ("-created_at",)
+        constraints = (
+            models.CheckConstraint(
+                name="user_role_flags_in_step",
+                condition=(
+                    Q(role="user", is_staff=False, is_superuser=False)
+                    | Q(role="moderator", is_staff=True, is_superuser=False)
+                    | Q(role="admin", is_staff=True, is_superuser=True)
+                ),
+            ),
+        )
+
+    def __str__(self) -> str:
+        return self.display_name or self.phone
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role in (Role.MODERATOR, Role.ADMIN)
+
+
+class AuditEntry(models.Model):
+    """One action that matters, written once and never changed.
+
+    On PostgreSQL a trigger refuses UPDATE and DELETE, so not even a bug or a shell session
+    can rewrite history.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty for the system (tasks, webhooks)."),
+    )
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    target_type = models.CharField(_("target type"), max_length=64, blank=True)
+    target_id = models.CharField(_("target id"), max_length=64, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ("-created_at", "-id")
+        indexes = (models.Index(fields=("target_type", "target_id"), name="audit_target_idx"),)
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_type}:{self.target_id}"

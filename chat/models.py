@@ -1,0 +1,1 @@
+"""Buyer-seller threads and messages: built by the chat issue."""

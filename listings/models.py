@@ -1,0 +1,1 @@
+"""Listings of cars, horses and real estate: built by the listings issue."""

@@ -1,0 +1,55 @@
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from .request_context import reset_request_id, set_request_id
+
+access_logger = logging.getLogger("marketplace.access")
+
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_TOKEN_IN_QUERY = re.compile(r"((?:^|[&;?])[^&;=]*token=)[^&;]*", re.IGNORECASE)
+
+
+def redact_query(query: str) -> str:
+    """Hide the value of every `...token=` parameter (WebSocket clients may send one)."""
+    return _TOKEN_IN_QUERY.sub(r"\1[redacted]", query)
+
+
+class RequestIdMiddleware:
+    """Gives every request an id (the caller's `X-Request-ID` when it is sane), returns it in
+    `X-Request-ID`, and writes one access-log line with the query string redacted."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id  # type: ignore[attr-defined]
+        token = set_request_id(request_id)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = request_id
+            user = getattr(request, "user", None)
+            access_logger.info(
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "query": redact_query(request.META.get("QUERY_STRING", "")),
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    "user_id": str(user.pk) if user is not None and user.is_authenticated else None,
+                },
+            )
+            return response
+        finally:
+            reset_request_id(token)

@@ -1,0 +1,24 @@
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import CursorPagination as DRFCursorPagination
+
+
+class CursorPagination(DRFCursorPagination):
+    """The contract's cursor pages: `{results, next, previous}`, 20 by default, at most 50.
+
+    A larger `page_size` is capped, not refused. A cursor that does not decode is a 400 on the
+    `cursor` field (DRF answers 404, which would read as "the list is gone").
+    """
+
+    page_size = 20
+    max_page_size = 50
+    page_size_query_param = "page_size"
+    ordering = "-created_at"
+
+    def decode_cursor(self, request: Any) -> Any:
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise ValidationError({self.cursor_query_param: [_("Invalid cursor.")]}) from None

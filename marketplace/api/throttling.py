@@ -1,0 +1,39 @@
+"""DRF's ordinary throttles, failing open and keyed by the real client address.
+
+Per the Redis policy these are comfort limits: when their cache cannot be reached the
+request is logged and allowed. Security limits (OTP, login) use their own fail-closed
+counters instead.
+"""
+
+import logging
+from typing import Any
+
+from rest_framework import throttling
+
+from .client_ip import client_ip
+
+logger = logging.getLogger(__name__)
+
+
+class FailOpenMixin:
+    def get_ident(self, request: Any) -> str:
+        return client_ip(request)
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        try:
+            return super().allow_request(request, view)  # type: ignore[misc]
+        except Exception:
+            logger.warning("Throttle store unavailable; allowing the request", exc_info=True)
+            return True
+
+
+class AnonRateThrottle(FailOpenMixin, throttling.AnonRateThrottle):
+    pass
+
+
+class UserRateThrottle(FailOpenMixin, throttling.UserRateThrottle):
+    pass
+
+
+class ScopedRateThrottle(FailOpenMixin, throttling.ScopedRateThrottle):
+    pass

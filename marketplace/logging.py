@@ -1,0 +1,81 @@
+"""Logging: one JSON object per line in production, readable lines in development.
+
+Every record, ours or a library's, goes through structlog's formatter, gains the current
+request id, and has any `token=` value redacted, in the message and the fields alike
+(WebSocket clients may put their access token in the query string, and servers log paths).
+"""
+
+import re
+from typing import Any
+
+import structlog
+
+_TOKEN_VALUE = re.compile(r"(token=)[^&\s\"']+", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    return _TOKEN_VALUE.sub(r"\1[redacted]", text)
+
+
+def _redact_event(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    """Last step before rendering: every value's text has its token values redacted (a
+    request's repr carries its query string); values that need no change keep their type."""
+    for key, value in event.items():
+        if isinstance(value, int | float | bool | type(None)):
+            continue
+        text = value if isinstance(value, str) else str(value)
+        redacted = redact(text)
+        if redacted != text or not isinstance(value, str | list | tuple | dict):
+            event[key] = redacted
+    return event
+
+
+def _add_request_id(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    from marketplace.api.request_context import current_request_id
+
+    request_id = current_request_id()
+    if request_id and "request_id" not in event:
+        event["request_id"] = request_id
+    return event
+
+
+def build_logging_config(*, json_lines: bool, level: str) -> dict[str, Any]:
+    shared: list[Any] = [
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.stdlib.ExtraAdder(),
+        _add_request_id,
+    ]
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if json_lines
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    final: list[Any] = [structlog.stdlib.ProcessorFormatter.remove_processors_meta]
+    if json_lines:
+        final.append(structlog.processors.format_exc_info)
+    final += [_redact_event, renderer]
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "structured": {
+                "()": structlog.stdlib.ProcessorFormatter,
+                "processors": final,
+                "foreign_pre_chain": shared,
+            }
+        },
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "structured",
+            }
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            "django": {"level": level, "propagate": True},
+            "django.server": {"level": "WARNING"},
+            "uvicorn.access": {"level": "WARNING"},
+        },
+    }

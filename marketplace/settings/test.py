@@ -1,0 +1,26 @@
+"""`make test`: the real PostgreSQL and Redis (the local servers unless configured)."""
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/marketplace")
+# Each xdist worker gets its own Redis database, so one worker's flush cannot hit another's keys.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+os.environ.setdefault("REDIS_URL", f"redis://127.0.0.1:6379/{1 + int(_worker or 0) % 15}")
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
+os.environ.setdefault("JWT_SIGNING_KEY", "test-jwt-signing-key-0123456789abcdef")
+os.environ.setdefault("LOG_FORMAT", "console")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+
+from .base import *  # noqa: E402, F403
+from .base import STORAGES  # noqa: E402
+
+# Tasks run inline so a test sees their effect; a separate test proves the broker wiring.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+WHITENOISE_AUTOREFRESH = True  # no collectstatic before tests
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,1 @@
+"""Moderation events and the review queue: built by the moderation issue."""

@@ -1,0 +1,1 @@
+"""Paid boosts and payments: built by the promotions issue."""

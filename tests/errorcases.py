@@ -1,0 +1,103 @@
+"""Views that raise each kind of error, mounted only by the error-shape tests."""
+
+from typing import Any
+
+from django.urls import path, re_path
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from marketplace.api.errors import DomainError, ServiceUnavailable
+from marketplace.api.views import ApiNotFoundView
+
+
+class DetailsSerializer(serializers.Serializer):
+    year = serializers.IntegerField(min_value=1950)
+
+
+class ListingInput(serializers.Serializer):
+    title = serializers.CharField(min_length=5)
+    details = DetailsSerializer()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["title"].lower() == "forbidden":
+            raise serializers.ValidationError("This combination is not allowed.")
+        return attrs
+
+
+class Public(APIView):
+    permission_classes = (AllowAny,)
+
+
+class ValidateView(Public):
+    def post(self, request: Request) -> Response:
+        serializer = ListingInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(serializer.validated_data)
+
+
+class LimitReached(DomainError):
+    status_code = 403
+    code = "listing_limit_reached"
+    message = "You have reached the limit."
+
+
+class DomainView(Public):
+    def post(self, request: Request) -> Response:
+        raise LimitReached(extra={"limit": 5})
+
+
+class UnavailableView(Public):
+    def get(self, request: Request) -> Response:
+        raise ServiceUnavailable
+
+
+class CrashView(Public):
+    def get(self, request: Request) -> Response:
+        raise RuntimeError("secret internals: /srv/app/settings.py password=hunter2")
+
+
+class NoOne(BasePermission):
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return False
+
+
+class ForbiddenView(APIView):
+    permission_classes = (IsAuthenticated, NoOne)
+
+    def get(self, request: Request) -> Response:
+        return Response({})
+
+
+class PrivateView(APIView):
+    def get(self, request: Request) -> Response:
+        return Response({"user": str(request.user.pk)})
+
+
+class ThrottledView(Public):
+    throttle_classes = (ScopedRateThrottle,)
+    throttle_scope = "errorcases"
+
+    def get(self, request: Request) -> Response:
+        return Response({})
+
+
+class EchoView(Public):
+    def post(self, request: Request) -> Response:
+        return Response({"size": len(request.data)})
+
+
+urlpatterns = [
+    path("api/validate/", ValidateView.as_view()),
+    path("api/domain/", DomainView.as_view()),
+    path("api/unavailable/", UnavailableView.as_view()),
+    path("api/crash/", CrashView.as_view()),
+    path("api/forbidden/", ForbiddenView.as_view()),
+    path("api/private/", PrivateView.as_view()),
+    path("api/throttled/", ThrottledView.as_view()),
+    path("api/echo/", EchoView.as_view()),
+    re_path(r"^api/", ApiNotFoundView.as_view()),
+]
