@@ -6,7 +6,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from .models import AuditEntry, User
+from .models import AuditEntry, Role, User
 from .services import user_set_role
 
 
@@ -55,8 +55,7 @@ class UserAdmin(DjangoUserAdmin):
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         # The role goes through the one service that keeps the staff flags and group in step.
         role = obj.role
-        if change:
-            obj.role = User.objects.only("role").get(pk=obj.pk).role
+        obj.role = User.objects.only("role").get(pk=obj.pk).role if change else Role.USER
         super().save_model(request, obj, form, change)
         user_set_role(user=obj, role=role, actor=request.user)  # type: ignore[arg-type]
 

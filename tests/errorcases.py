@@ -4,12 +4,14 @@ from typing import Any
 
 from django.urls import path, re_path
 from rest_framework import serializers
+from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from accounts.models import User
 from marketplace.api.errors import DomainError, ServiceUnavailable
 from marketplace.api.views import ApiNotFoundView
 
@@ -85,6 +87,20 @@ class ThrottledView(Public):
         return Response({})
 
 
+class UserRow(serializers.Serializer):
+    phone = serializers.CharField()
+
+
+class PagedView(ListAPIView):
+    """A cursor-paginated list, as every growing list in the API is."""
+
+    permission_classes = (AllowAny,)
+    serializer_class = UserRow
+
+    def get_queryset(self) -> Any:
+        return User.objects.all()
+
+
 class EchoView(Public):
     def post(self, request: Request) -> Response:
         return Response({"size": len(request.data)})
@@ -99,5 +115,6 @@ urlpatterns = [
     path("api/private/", PrivateView.as_view()),
     path("api/throttled/", ThrottledView.as_view()),
     path("api/echo/", EchoView.as_view()),
+    path("api/paged/", PagedView.as_view()),
     re_path(r"^api/", ApiNotFoundView.as_view()),
 ]

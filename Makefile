@@ -1,0 +1,66 @@
+# 360 Marketplace — the two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+PORT ?= 8000
+HOST ?= 127.0.0.1
+# Dummy values that let `docker-compose config` resolve the required variables.
+COMPOSE_CHECK_ENV := SECRET_KEY=check JWT_SIGNING_KEY=check METRICS_TOKEN=check
+
+.PHONY: help run test lint worker messages clean
+
+help:
+	@echo "make run     - install, migrate, load demo data and serve http://$(HOST):$(PORT)"
+	@echo "make test    - lint, type-check and run the whole suite on PostgreSQL and Redis"
+	@echo "make worker  - Celery worker and beat (needs REDIS_URL)"
+	@echo "make messages - refresh and compile the ru/ky/en translations"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(PY)
+	$(PIP) install -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(PY)
+	$(PIP) install -r requirements-dev.txt
+	@touch $@ $(VENV)/.runtime
+
+run: export DJANGO_SETTINGS_MODULE = marketplace.settings.local
+run: $(VENV)/.runtime
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --base-url http://$(HOST):$(PORT)
+	@echo "Serving on http://$(HOST):$(PORT) (database: $${DATABASE_URL:-SQLite db.sqlite3}; redis: $${REDIS_URL:-none, in-memory})"
+	exec $(VENV)/bin/uvicorn marketplace.asgi:application --host $(HOST) --port $(PORT) \
+		--no-access-log --lifespan off
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+test: export DJANGO_SETTINGS_MODULE = marketplace.settings.test
+test: lint
+	$(PY) manage.py makemigrations --check --dry-run
+	@command -v docker-compose >/dev/null || { echo "docker-compose is missing (apt-get install docker-compose): it checks docker-compose.yml"; exit 1; }
+	$(COMPOSE_CHECK_ENV) docker-compose config -q
+	$(VENV)/bin/pytest
+
+worker: $(VENV)/.runtime
+	@test -n "$$REDIS_URL" || { echo "make worker needs REDIS_URL (without it, tasks run inside make run)"; exit 1; }
+	exec $(VENV)/bin/celery -A marketplace worker --beat --loglevel=INFO \
+		--scheduler django_celery_beat.schedulers:DatabaseScheduler
+
+messages: $(VENV)/.dev
+	$(PY) manage.py makemessages -l ru -l ky -l en --ignore=.venv --ignore=tests --ignore=locale \
+		--no-obsolete --no-wrap
+	$(PY) locale/translations.py
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) db.sqlite3* staticfiles .pytest_cache .mypy_cache .ruff_cache

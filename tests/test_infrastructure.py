@@ -1,0 +1,85 @@
+"""Redis really is the channel layer and the broker in tests, and work is sent after commit."""
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+import redis
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from channels_redis.core import RedisChannelLayer
+from django.conf import settings
+from django.db import transaction
+
+from marketplace.celery import app, enqueue_on_commit
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@app.task(name="tests.record_call")
+def record_call(marker: str) -> None:
+    redis.Redis.from_url(settings.REDIS_URL).rpush("tests:calls", marker)
+
+
+@pytest.fixture
+def redis_client() -> Any:
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    client.delete("tests:calls", "celery")
+    yield client
+    client.delete("tests:calls", "celery")
+    client.close()
+
+
+def test_the_channel_layer_is_redis_and_delivers() -> None:
+    layer = get_channel_layer()
+    assert isinstance(layer, RedisChannelLayer)
+
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)("tests-group", channel)
+    async_to_sync(layer.group_send)("tests-group", {"type": "hello", "n": 1})
+    message = async_to_sync(layer.receive)(channel)
+
+    assert message == {"type": "hello", "n": 1}
+
+
+@pytest.fixture
+def real_broker() -> Any:
+    app.conf.task_always_eager = False
+    yield
+    app.conf.task_always_eager = True
+
+
+@pytest.mark.usefixtures("real_broker")
+def test_enqueue_on_commit_publishes_to_the_redis_broker(redis_client: Any) -> None:
+    marker = uuid.uuid4().hex
+
+    with transaction.atomic():
+        enqueue_on_commit("tests.record_call", marker=marker)
+        assert redis_client.llen("celery") == 0  # nothing leaves before the commit
+
+    queued = [json.loads(raw) for raw in redis_client.lrange("celery", 0, -1)]
+    assert [message["headers"]["task"] for message in queued] == ["tests.record_call"]
+    assert marker in json.dumps(queued[0])
+
+
+def test_a_rolled_back_transaction_enqueues_nothing(redis_client: Any) -> None:
+    with pytest.raises(RuntimeError), transaction.atomic():
+        enqueue_on_commit("tests.record_call", marker="never")
+        raise RuntimeError("rollback")
+
+    assert redis_client.lrange("tests:calls", 0, -1) == []
+
+
+def test_eager_mode_runs_the_task_after_commit(redis_client: Any) -> None:
+    with transaction.atomic():
+        enqueue_on_commit("tests.record_call", marker="ran")
+        assert redis_client.lrange("tests:calls", 0, -1) == []
+
+    assert redis_client.lrange("tests:calls", 0, -1) == [b"ran"]
+
+
+def test_a_failed_enqueue_is_logged_not_raised(caplog: Any) -> None:
+    enqueue_on_commit("tests.no_such_task", marker="x")
+
+    assert "Could not enqueue tests.no_such_task" in caplog.text
