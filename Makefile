@@ -37,7 +37,7 @@ run: $(VENV)/.runtime
 	$(PY) manage.py seed_demo --base-url http://$(HOST):$(PORT)
 	@echo "Serving on http://$(HOST):$(PORT) (database: $${DATABASE_URL:-SQLite db.sqlite3}; redis: $${REDIS_URL:-none, in-memory})"
 	exec $(VENV)/bin/uvicorn marketplace.asgi:application --host $(HOST) --port $(PORT) \
-		--no-access-log --lifespan off
+		--no-access-log --no-proxy-headers --lifespan off
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
@@ -49,7 +49,7 @@ test: lint
 	$(PY) manage.py makemigrations --check --dry-run
 	@command -v docker-compose >/dev/null || { echo "docker-compose is missing (apt-get install docker-compose): it checks docker-compose.yml"; exit 1; }
 	$(COMPOSE_CHECK_ENV) docker-compose config -q
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2
 
 worker: $(VENV)/.runtime
 	@test -n "$$REDIS_URL" || { echo "make worker needs REDIS_URL (without it, tasks run inside make run)"; exit 1; }

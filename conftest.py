@@ -32,7 +32,7 @@ def _check_services() -> list[str]:
                 "Start it or set DATABASE_URL."
             )
     try:
-        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=3).ping()
+        redis.Redis.from_url(str(settings.REDIS_URL), socket_connect_timeout=3).ping()
     except redis.RedisError as exc:
         problems.append(
             f"Redis is not reachable at {settings.REDIS_URL} ({exc}). Start it or set REDIS_URL."

@@ -25,6 +25,12 @@ class Language(models.TextChoices):
     EN = "en", "English"
 
 
+class ConsentKind(models.TextChoices):
+    OFFER_AGREEMENT = "offer_agreement", _("Offer agreement")
+    PERSONAL_DATA_PROCESSING = "personal_data_processing", _("Personal data processing")
+    MARKETING_COMMUNICATIONS = "marketing_communications", _("Marketing communications")
+
+
 MODERATORS_GROUP = "Moderators"
 
 

@@ -6,6 +6,7 @@
 # run are merged into the new ones.
 # WEB_CONCURRENCY: number of uvicorn worker processes (default 2).
 # Access logging is off here: the application writes its own (redacted) access log.
+# Proxy headers are off: the application reads X-Forwarded-For itself, through TRUSTED_PROXIES.
 set -eu
 
 if [ -n "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
@@ -19,4 +20,5 @@ exec uvicorn marketplace.asgi:application \
     --port "${PORT:-8000}" \
     --workers "${WEB_CONCURRENCY:-2}" \
     --no-access-log \
+    --no-proxy-headers \
     --lifespan off

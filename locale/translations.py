@@ -61,6 +61,12 @@ RU = {
     "Russian": "Русский",
     "Kyrgyz": "Кыргызский",
     "English": "Английский",
+    "Public offer agreement": "Публичная оферта",
+    "Consent to personal data processing": "Согласие на обработку персональных данных",
+    "Consent to marketing communications": "Согласие на маркетинговые рассылки",
+    "Offer agreement": "Оферта",
+    "Personal data processing": "Обработка персональных данных",
+    "Marketing communications": "Маркетинговые рассылки",
 }
 
 KY = {
@@ -137,6 +143,12 @@ KY = {
     "This field may not be blank.": "Бул талаа бош болбошу керек.",
     "This field may not be null.": "Бул талаа null болбошу керек.",
     "This list may not be empty.": "Бул тизме бош болбошу керек.",
+    "Public offer agreement": "Ачык оферта",
+    "Consent to personal data processing": "Жеке маалыматтарды иштетүүгө макулдук",
+    "Consent to marketing communications": "Маркетингдик билдирүүлөргө макулдук",
+    "Offer agreement": "Оферта",
+    "Personal data processing": "Жеке маалыматтарды иштетүү",
+    "Marketing communications": "Маркетингдик билдирүүлөр",
 }
 
 TABLES = {"ru": RU, "ky": KY, "en": {}}

@@ -33,7 +33,9 @@ def _redact_event(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str
 def _add_request_id(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
     from marketplace.api.request_context import current_request_id
 
-    request_id = current_request_id()
+    # Django logs 4xx responses after the middleware has let go of the id; the request it
+    # passes along still carries it.
+    request_id = current_request_id() or getattr(event.get("request"), "request_id", None)
     if request_id and "request_id" not in event:
         event["request_id"] = request_id
     return event
@@ -52,10 +54,14 @@ def build_logging_config(*, json_lines: bool, level: str) -> dict[str, Any]:
         if json_lines
         else structlog.dev.ConsoleRenderer(colors=False)
     )
-    final: list[Any] = [structlog.stdlib.ProcessorFormatter.remove_processors_meta]
-    if json_lines:
-        final.append(structlog.processors.format_exc_info)
-    final += [_redact_event, renderer]
+    # Tracebacks become text before redaction, in both formats, so a token in an exception
+    # message is redacted too (and the console shows no local variables).
+    final: list[Any] = [
+        structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+        structlog.processors.format_exc_info,
+        _redact_event,
+        renderer,
+    ]
     return {
         "version": 1,
         "disable_existing_loggers": False,

@@ -6,7 +6,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from marketplace.api import views as api_views
 
-api_v1: list = []
+api_v1 = [
+    path("", include("accounts.urls")),
+]
 
 urlpatterns = [
     path("healthz", api_views.healthz, name="healthz"),

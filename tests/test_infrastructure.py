@@ -64,9 +64,13 @@ def test_enqueue_on_commit_publishes_to_the_redis_broker(redis_client: Any) -> N
 
 
 def test_a_rolled_back_transaction_enqueues_nothing(redis_client: Any) -> None:
-    with pytest.raises(RuntimeError), transaction.atomic():
-        enqueue_on_commit("tests.record_call", marker="never")
-        raise RuntimeError("rollback")
+    def enqueue_then_fail() -> None:
+        with transaction.atomic():
+            enqueue_on_commit("tests.record_call", marker="never")
+            raise RuntimeError("rollback")
+
+    with pytest.raises(RuntimeError):
+        enqueue_then_fail()
 
     assert redis_client.lrange("tests:calls", 0, -1) == []
 

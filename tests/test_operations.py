@@ -211,17 +211,13 @@ def test_metrics_with_a_wrong_token_are_refused(
 ) -> None:
     settings.METRICS_TOKEN = "s3cret-token"
 
-    response = client.get(
-        "/metrics", REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION=authorization
-    )
+    response = client.get("/metrics", REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION=authorization)
 
     assert_error(response, 403, "permission_denied")
 
 
 def test_a_spoofed_forwarded_for_from_an_untrusted_address_is_ignored(client: Client) -> None:
-    response = client.get(
-        "/metrics", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="127.0.0.1"
-    )
+    response = client.get("/metrics", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="127.0.0.1")
 
     assert_error(response, 403, "permission_denied")
 
@@ -236,9 +232,7 @@ def test_a_trusted_proxy_forwarding_for_a_remote_client_is_refused(
     assert_error(response, 403, "permission_denied")
 
 
-def test_a_trusted_proxy_forwarding_for_loopback_is_allowed(
-    client: Client, settings: Any
-) -> None:
+def test_a_trusted_proxy_forwarding_for_loopback_is_allowed(client: Client, settings: Any) -> None:
     settings.TRUSTED_PROXIES = [ipaddress.ip_network("10.0.0.0/8")]
 
     response = client.get("/metrics", REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR="127.0.0.1")
@@ -469,4 +463,3 @@ def test_cors_headers_stay_off_paths_outside_the_api(client: Client, settings: A
     response = client.get("/healthz", HTTP_ORIGIN="https://app.example.kg")
 
     assert "Access-Control-Allow-Origin" not in response
-

@@ -333,3 +333,23 @@ PROMETHEUS_EXPORT_MIGRATIONS = False
 LOG_LEVEL = env_choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO")
 LOG_FORMAT = env_choice("LOG_FORMAT", ("json", "console"), "console" if DEBUG else "json")
 LOGGING = build_logging_config(json_lines=LOG_FORMAT == "json", level=LOG_LEVEL)
+
+# --- Legal documents (the versions in force; a new version asks every user to consent again) ---
+
+LEGAL_DOCUMENTS = {
+    "offer_agreement": {
+        "version": env_str("LEGAL_OFFER_AGREEMENT_VERSION", "2026-01"),
+        "url": env_str("LEGAL_OFFER_AGREEMENT_URL", "https://360.kg/legal/offer"),
+        "required": True,
+    },
+    "personal_data_processing": {
+        "version": env_str("LEGAL_PERSONAL_DATA_VERSION", "2026-01"),
+        "url": env_str("LEGAL_PERSONAL_DATA_URL", "https://360.kg/legal/personal-data"),
+        "required": True,
+    },
+    "marketing_communications": {
+        "version": env_str("LEGAL_MARKETING_VERSION", "2026-01"),
+        "url": env_str("LEGAL_MARKETING_URL", "https://360.kg/legal/marketing"),
+        "required": False,
+    },
+}
