@@ -1,11 +1,14 @@
 """`make test`: the real PostgreSQL and Redis (the local servers unless configured)."""
 
 import os
+from urllib.parse import urlsplit, urlunsplit
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/marketplace")
-# Each xdist worker gets its own Redis database, so one worker's flush cannot hit another's keys.
-_worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
-os.environ.setdefault("REDIS_URL", f"redis://127.0.0.1:6379/{1 + int(_worker or 0) % 15}")
+# Each xdist worker gets its own Redis database (1-15 of the server), so one worker's flush
+# cannot hit another's keys. Overwritten, not defaulted: workers inherit the controller's env.
+_worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+_redis = urlsplit(os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0")
+os.environ["REDIS_URL"] = urlunsplit(_redis._replace(path=f"/{1 + _worker % 15}"))
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
 os.environ.setdefault("JWT_SIGNING_KEY", "test-jwt-signing-key-0123456789abcdef")
