@@ -1,0 +1,45 @@
+"""The Redis policy: ordinary throttles fail open, so the REST API keeps serving without Redis."""
+
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+
+
+@pytest.fixture
+def redis_down(settings: Any) -> None:
+    settings.CACHES = {
+        "default": {
+            **settings.CACHES["default"],
+            "LOCATION": DEAD_REDIS,
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
+        }
+    }
+
+
+@pytest.mark.usefixtures("redis_down")
+def test_the_api_keeps_serving_when_the_throttle_store_is_down(caplog: Any) -> None:
+    response = APIClient().get("/api/v1/legal/documents/")
+
+    assert response.status_code == 200
+    assert "Throttle store unavailable" in caplog.text
+
+
+def test_throttles_still_count_when_the_store_is_up(settings: Any) -> None:
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "3/min", "user": "3/min"},
+    }
+    from marketplace.api.throttling import AnonRateThrottle
+
+    AnonRateThrottle.THROTTLE_RATES = {"anon": "3/min", "user": "3/min"}
+    try:
+        statuses = [APIClient().get("/api/v1/legal/documents/").status_code for _ in range(4)]
+    finally:
+        AnonRateThrottle.THROTTLE_RATES = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+
+    assert statuses == [200, 200, 200, 429]
