@@ -7,19 +7,9 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
 from tests.factories import UserFactory
+from tests.helpers import assert_error
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.errorcases")]
-
-
-def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"error"}
-    assert body["error"]["code"] == code
-    assert isinstance(body["error"]["message"], str)
-    assert body["error"]["message"]
-    return body["error"]
 
 
 @pytest.fixture

@@ -16,21 +16,12 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from marketplace.api import views
 from marketplace.api.client_ip import client_ip, is_loopback
+from tests.helpers import assert_error
 
 pytestmark = pytest.mark.django_db
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-
-
-def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"error"}
-    assert body["error"]["code"] == code
-    assert body["error"]["message"]
-    return body["error"]
 
 
 def sample_value(text: str, sample_name: str, labels: dict[str, str]) -> float | None:
@@ -114,31 +105,26 @@ def test_readyz_names_an_unreachable_database(
     }
 
 
-def test_readyz_names_every_failed_check(
-    client: Client, settings: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Here the database check is monkeypatched to raise (the test above fails it for real).
+@pytest.fixture
+def dependencies_down(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The database check is monkeypatched to raise (the test above fails it for real).
     def broken() -> None:
         raise OperationalError("connection refused")
 
     monkeypatch.setattr(views, "_check_database", broken)
     settings.REDIS_URL = UNREACHABLE_REDIS
 
+
+@pytest.mark.usefixtures("dependencies_down")
+def test_readyz_names_every_failed_check(client: Client) -> None:
     response = client.get("/readyz")
 
     assert response.status_code == 503
     assert response.json()["failed"] == ["database", "redis"]
 
 
-def test_healthz_stays_ok_when_the_dependencies_are_down(
-    client: Client, settings: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def broken() -> None:
-        raise OperationalError("connection refused")
-
-    monkeypatch.setattr(views, "_check_database", broken)
-    settings.REDIS_URL = UNREACHABLE_REDIS
-
+@pytest.mark.usefixtures("dependencies_down")
+def test_healthz_stays_ok_when_the_dependencies_are_down(client: Client) -> None:
     response = client.get("/healthz")
 
     assert response.status_code == 200
