@@ -3,11 +3,30 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from .models import AuditEntry, Role, User
-from .services import user_set_role
+from .models import AuditEntry, Consent, Role, User
+from .phone import normalize_phone
+from .services import user_ban, user_set_role
+
+
+class ConsentInline(admin.TabularInline):
+    """The user's consent history, as recorded; nobody edits a legal decision after the fact."""
+
+    model = Consent
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "kind", "version", "accepted", "ip_address", "user_agent")
+    readonly_fields = fields
+    ordering = ("-created_at",)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class UserCreationForm(forms.ModelForm):
@@ -39,18 +58,32 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ("phone", "display_name", "role", "city", "is_active", "created_at")
     list_filter = ("role", "is_active", "language")
     search_fields = ("phone", "display_name")
+    actions = ("ban_users",)
     ordering = ("-created_at",)
-    readonly_fields = ("is_staff", "is_superuser", "token_version", "created_at", "updated_at")
+    readonly_fields = (
+        "is_staff",
+        "is_superuser",
+        "token_version",
+        "created_at",
+        "updated_at",
+        "deleted_at",
+    )
     fieldsets = (
         (None, {"fields": ("phone", "password")}),
         (_("Profile"), {"fields": ("display_name", "city", "language")}),
         (_("Access"), {"fields": ("role", "is_active", "is_staff", "is_superuser")}),
-        (_("Dates"), {"fields": ("token_version", "last_login", "created_at", "updated_at")}),
+        (
+            _("Dates"),
+            {"fields": ("token_version", "last_login", "created_at", "updated_at", "deleted_at")},
+        ),
     )
     add_fieldsets = (
         (None, {"fields": ("phone", "display_name", "city", "language", "role", "password")}),
     )
     filter_horizontal = ()
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
+        return (ConsentInline,) if obj is not None else ()
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         # The role goes through the one service that keeps the staff flags and group in step.
@@ -58,6 +91,24 @@ class UserAdmin(DjangoUserAdmin):
         obj.role = User.objects.only("role").get(pk=obj.pk).role if change else Role.USER
         super().save_model(request, obj, form, change)
         user_set_role(user=obj, role=role, actor=request.user)  # type: ignore[arg-type]
+
+    def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> Any:
+        # Staff paste numbers as people write them; match the stored E.164 form too.
+        try:
+            phone = normalize_phone(search_term)
+        except ValidationError:
+            return super().get_search_results(request, queryset, search_term)
+        return queryset.filter(phone=phone), False
+
+    @admin.action(description=_("Ban the selected users (revokes their tokens)"))
+    def ban_users(self, request: HttpRequest, queryset: Any) -> None:
+        banned = 0
+        for user in queryset.filter(is_active=True):
+            if user.pk == request.user.pk:
+                continue
+            user_ban(user=user, actor=request.user, reason="admin action")  # type: ignore[arg-type]
+            banned += 1
+        self.message_user(request, _("%(count)d users banned.") % {"count": banned})
 
 
 @admin.register(AuditEntry)

@@ -8,6 +8,6 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from . import demo
+        from . import demo, schema, tasks  # noqa: F401 - tasks: registered in every process
 
         demo.register_demo_seeder(order=0, seeder=demo.seed_staff)

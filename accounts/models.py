@@ -34,6 +34,11 @@ class ConsentKind(models.TextChoices):
 MODERATORS_GROUP = "Moderators"
 
 
+def avatar_upload_to(instance: "User", filename: str) -> str:
+    # Unguessable and free of the uploader's file name; always re-encoded to WebP.
+    return f"avatars/{uuid.uuid4().hex}.webp"
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -75,6 +80,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     language = models.CharField(
         _("language"), max_length=2, choices=Language.choices, default=Language.RU
     )
+    avatar = models.FileField(_("avatar"), upload_to=avatar_upload_to, blank=True)
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.USER)
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("staff"), default=False, editable=False)
@@ -85,6 +91,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -145,3 +152,93 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_type}:{self.target_id}"
+
+
+class CodePurpose(models.TextChoices):
+    LOGIN = "login", _("Login")
+    PHONE_CHANGE = "phone_change", _("Phone change")
+
+
+class PhoneCode(models.Model):
+    """A one-time code sent by SMS, stored only as an HMAC bound to the phone and purpose."""
+
+    id = models.BigAutoField(primary_key=True)
+    phone = models.CharField(max_length=16, db_index=True)
+    purpose = models.CharField(max_length=16, choices=CodePurpose.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("For a phone change: the user who asked for it."),
+    )
+    code_hash = models.CharField(max_length=64)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = (
+            models.Index(fields=("phone", "purpose", "-created_at"), name="phonecode_lookup_idx"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.purpose} code for {self.phone}"
+
+
+class Consent(models.Model):
+    """One decision of a user about one legal document: history, never overwritten."""
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consents"
+    )
+    kind = models.CharField(_("document"), max_length=32, choices=ConsentKind.choices)
+    version = models.CharField(_("version"), max_length=32)
+    accepted = models.BooleanField(_("accepted"))
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("consent decision")
+        verbose_name_plural = _("consent history")
+        ordering = ("-created_at", "-id")
+        indexes = (models.Index(fields=("user", "kind", "-created_at"), name="consent_latest_idx"),)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.version}: {'accepted' if self.accepted else 'refused'}"
+
+
+class DevicePlatform(models.TextChoices):
+    IOS = "ios", "iOS"
+    ANDROID = "android", "Android"
+
+
+class Device(models.Model):
+    """An Expo push token; a token belongs to whoever registered it last."""
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="devices"
+    )
+    expo_push_token = models.CharField(max_length=200, unique=True)
+    platform = models.CharField(max_length=8, choices=DevicePlatform.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.platform} device of {self.user_id}"
+
+
+class RateCounter(models.Model):
+    """Fixed-window counters for security limits when Redis is not configured (`make run`)."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    window_ends_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -1,9 +1,10 @@
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from .models import ConsentKind
+from .models import Consent, ConsentKind, User
 
 _TITLES = {
     ConsentKind.OFFER_AGREEMENT: _("Public offer agreement"),
@@ -34,3 +35,37 @@ def legal_documents_in_force() -> list[LegalDocument]:
         )
         for kind in ConsentKind
     ]
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    kind: str
+    accepted: bool
+    version: str | None
+    accepted_at: datetime | None
+
+
+def consent_current(*, user: User) -> list[ConsentState]:
+    """The latest decision per document (history is kept; the newest counts)."""
+    latest: dict[str, Consent] = {}
+    for decision in Consent.objects.filter(user=user).order_by("kind", "-created_at", "-id"):
+        latest.setdefault(decision.kind, decision)
+    return [
+        ConsentState(
+            kind=kind.value,
+            accepted=latest[kind.value].accepted if kind.value in latest else False,
+            version=latest[kind.value].version if kind.value in latest else None,
+            accepted_at=latest[kind.value].created_at if kind.value in latest else None,
+        )
+        for kind in ConsentKind
+    ]
+
+
+def consent_is_required(*, user: User) -> bool:
+    """True when a required document changed version since the user accepted it (or never did)."""
+    current = {state.kind: state for state in consent_current(user=user)}
+    return any(
+        not current[document.kind].accepted or current[document.kind].version != document.version
+        for document in legal_documents_in_force()
+        if document.required
+    )

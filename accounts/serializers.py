@@ -1,6 +1,14 @@
-from rest_framework import serializers
+from typing import Any
 
-from .models import ConsentKind
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.fields import empty
+
+from . import hooks
+from .models import ConsentKind, DevicePlatform, Language, Role, User
+from .phone import INVALID_PHONE_MESSAGE, normalize_phone
+from .selectors import consent_is_required
 
 
 class LegalDocumentSerializer(serializers.Serializer):
@@ -9,3 +17,171 @@ class LegalDocumentSerializer(serializers.Serializer):
     title = serializers.CharField()
     url = serializers.URLField()
     is_required = serializers.BooleanField(source="required")
+
+
+class ListingQuotaSerializer(serializers.Serializer):
+    used = serializers.IntegerField()
+    limit = serializers.IntegerField()
+
+
+BUSINESS_ROLES = (("admin", "admin"), ("seller", "seller"))
+
+
+class BusinessRefSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    role = serializers.ChoiceField(choices=BUSINESS_ROLES)
+
+
+class ProfileSerializer(serializers.ModelSerializer):
+    avatar_url = serializers.SerializerMethodField()
+    role = serializers.ChoiceField(choices=Role.choices, read_only=True)
+    consent_required = serializers.SerializerMethodField()
+    listing_quota = serializers.SerializerMethodField()
+    businesses = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields: tuple[str, ...] = (
+            "id",
+            "phone",
+            "display_name",
+            "avatar_url",
+            "role",
+            "city",
+            "language",
+            "created_at",
+            "consent_required",
+            "listing_quota",
+            "businesses",
+        )
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_avatar_url(self, user: User) -> str | None:
+        if not user.avatar:
+            return None
+        return str(self.context["request"].build_absolute_uri(user.avatar.url))
+
+    def get_consent_required(self, user: User) -> bool:
+        return consent_is_required(user=user)
+
+    @extend_schema_field(ListingQuotaSerializer)
+    def get_listing_quota(self, user: User) -> dict[str, int]:
+        return hooks.listing_quota(user)
+
+    @extend_schema_field(BusinessRefSerializer(many=True))
+    def get_businesses(self, user: User) -> list[dict[str, Any]]:
+        return BusinessRefSerializer(hooks.businesses(user), many=True).data  # type: ignore[return-value]
+
+
+class ProfileUpdateSerializer(serializers.Serializer):
+    display_name = serializers.CharField(min_length=1, max_length=100, required=False)
+    city = serializers.CharField(min_length=1, max_length=100, required=False)
+    language = serializers.ChoiceField(choices=Language.choices, required=False)
+
+
+@extend_schema_field(
+    {"type": "string", "example": "+996 700 123 456", "description": "A Kyrgyz mobile number."}
+)
+class PhoneInputField(serializers.Field):
+    """A phone as people write it, normalised to E.164; anything else is `invalid_phone`."""
+
+    default_error_messages = {"invalid_phone": INVALID_PHONE_MESSAGE}
+
+    def run_validation(self, data: Any = empty) -> Any:
+        if data is empty:
+            return super().run_validation(data)  # "required"
+        return self.to_internal_value(data)
+
+    def to_internal_value(self, data: Any) -> str:
+        try:
+            return normalize_phone(data)
+        except DjangoValidationError:
+            self.fail("invalid_phone")
+            raise  # unreachable: fail() raises
+
+    def to_representation(self, value: Any) -> str:
+        return str(value)
+
+
+class PhoneSerializer(serializers.Serializer):
+    phone = PhoneInputField()
+
+
+class CodeSentSerializer(serializers.Serializer):
+    expires_in = serializers.IntegerField()
+    resend_in = serializers.IntegerField()
+
+
+class ConsentInputSerializer(serializers.Serializer):
+    offer_agreement = serializers.BooleanField()
+    personal_data_processing = serializers.BooleanField()
+    marketing_communications = serializers.BooleanField(required=False)
+
+
+class OtpVerifySerializer(PhoneSerializer):
+    code = serializers.CharField(max_length=12)
+    consent = ConsentInputSerializer(required=False)
+
+
+class PhoneVerifySerializer(PhoneSerializer):
+    code = serializers.CharField(max_length=12)
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class LoginSerializer(TokenPairSerializer):
+    is_new_user = serializers.BooleanField()
+    user = ProfileSerializer()
+
+
+class RefreshSerializer(serializers.Serializer):
+    refresh = serializers.CharField(max_length=2000)
+
+
+class ProfileWithTokensSerializer(ProfileSerializer):
+    """The profile after a phone change, with a fresh token pair (the old ones stop working)."""
+
+    access = serializers.SerializerMethodField()
+    refresh = serializers.SerializerMethodField()
+
+    class Meta(ProfileSerializer.Meta):
+        fields: tuple[str, ...] = (*ProfileSerializer.Meta.fields, "access", "refresh")
+        read_only_fields = fields
+
+    def get_access(self, user: User) -> str:
+        return str(self.context["tokens"]["access"])
+
+    def get_refresh(self, user: User) -> str:
+        return str(self.context["tokens"]["refresh"])
+
+
+class ConsentStateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ConsentKind.choices)
+    accepted = serializers.BooleanField()
+    version = serializers.CharField(allow_null=True)
+    accepted_at = serializers.DateTimeField(allow_null=True)
+
+
+class ConsentDecisionSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ConsentKind.choices)
+    accepted = serializers.BooleanField()
+
+
+class DeviceSerializer(serializers.Serializer):
+    expo_push_token = serializers.RegexField(
+        r"^ExponentPushToken\[[A-Za-z0-9_-]{8,100}\]$", max_length=200
+    )
+    platform = serializers.ChoiceField(choices=DevicePlatform.choices)
+
+
+class DeviceDeleteSerializer(serializers.Serializer):
+    expo_push_token = serializers.CharField(max_length=200)
+
+
+class AvatarSerializer(serializers.Serializer):
+    file = serializers.FileField(max_length=200, allow_empty_file=False)

@@ -1,17 +1,236 @@
-from drf_spectacular.utils import extend_schema
+from typing import Any, cast
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .selectors import legal_documents_in_force
-from .serializers import LegalDocumentSerializer
+from marketplace.api.client_ip import client_ip
+
+from .models import CodePurpose, User
+from .ratelimit import Limit, hit
+from .selectors import consent_current, legal_documents_in_force
+from .serializers import (
+    AvatarSerializer,
+    CodeSentSerializer,
+    ConsentDecisionSerializer,
+    ConsentStateSerializer,
+    DeviceDeleteSerializer,
+    DeviceSerializer,
+    LegalDocumentSerializer,
+    LoginSerializer,
+    OtpVerifySerializer,
+    PhoneSerializer,
+    PhoneVerifySerializer,
+    ProfileSerializer,
+    ProfileUpdateSerializer,
+    ProfileWithTokensSerializer,
+    RefreshSerializer,
+    TokenPairSerializer,
+)
+from .services.auth import (
+    auth_login_with_code,
+    auth_logout,
+    auth_logout_all,
+    auth_refresh,
+)
+from .services.consents import RequestMeta, consent_record
+from .services.otp import otp_send, phone_from_input
+from .services.profile import (
+    account_delete,
+    avatar_set,
+    device_register,
+    device_unregister,
+    phone_change_request,
+    phone_change_verify,
+    profile_update,
+)
+from .tokens import issue_tokens
+
+NO_CONTENT = OpenApiResponse(description="Done.")
 
 
-class LegalDocumentsView(APIView):
+def _valid(serializer_class: type, request: Request) -> dict[str, Any]:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _user(request: Request) -> User:
+    """The authenticated caller (the default permission, IsAuthenticated, has checked)."""
+    return cast(User, request.user)
+
+
+def _meta(request: Request) -> RequestMeta:
+    return RequestMeta(ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", ""))
+
+
+class PublicView(APIView):
     permission_classes = (AllowAny,)
+    # A stale token on a public endpoint must not turn it into a 401.
     authentication_classes = ()
 
+
+class LegalDocumentsView(PublicView):
     @extend_schema(responses=LegalDocumentSerializer(many=True), operation_id="legal_documents")
     def get(self, request: Request) -> Response:
         return Response(LegalDocumentSerializer(legal_documents_in_force(), many=True).data)
+
+
+class OtpRequestView(PublicView):
+    @extend_schema(
+        request=PhoneSerializer, responses={202: CodeSentSerializer}, operation_id="otp_request"
+    )
+    def post(self, request: Request) -> Response:
+        phone = phone_from_input(_valid(PhoneSerializer, request)["phone"])
+        sent = otp_send(phone=phone, purpose=CodePurpose.LOGIN, ip=client_ip(request))
+        return Response(CodeSentSerializer(sent).data, status=status.HTTP_202_ACCEPTED)
+
+
+class OtpVerifyView(PublicView):
+    @extend_schema(
+        request=OtpVerifySerializer, responses=LoginSerializer, operation_id="otp_verify"
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(OtpVerifySerializer, request)
+        phone = phone_from_input(data["phone"])
+        # Guessing codes across many phones from one address is capped too.
+        hit(Limit(f"otp:verify:ip:{client_ip(request)}", settings.OTP_VERIFY_PER_IP_PER_HOUR, 3600))
+        result = auth_login_with_code(
+            phone=phone, code=data["code"], consent=data.get("consent"), meta=_meta(request)
+        )
+        profile = ProfileSerializer(result.user, context={"request": request}).data
+        return Response({**result.tokens, "is_new_user": result.is_new_user, "user": profile})
+
+
+class TokenRefreshView(PublicView):
+    @extend_schema(
+        request=RefreshSerializer, responses=TokenPairSerializer, operation_id="token_refresh"
+    )
+    def post(self, request: Request) -> Response:
+        return Response(auth_refresh(refresh=_valid(RefreshSerializer, request)["refresh"]))
+
+
+class LogoutView(APIView):
+    @extend_schema(request=RefreshSerializer, responses={204: NO_CONTENT}, operation_id="logout")
+    def post(self, request: Request) -> Response:
+        auth_logout(user=_user(request), refresh=_valid(RefreshSerializer, request)["refresh"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutAllView(APIView):
+    @extend_schema(request=None, responses={204: NO_CONTENT}, operation_id="logout_all")
+    def post(self, request: Request) -> Response:
+        auth_logout_all(user=_user(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    def _profile(self, request: Request) -> Response:
+        return Response(ProfileSerializer(request.user, context={"request": request}).data)
+
+    @extend_schema(responses=ProfileSerializer, operation_id="me_retrieve")
+    def get(self, request: Request) -> Response:
+        return self._profile(request)
+
+    @extend_schema(
+        request=ProfileUpdateSerializer, responses=ProfileSerializer, operation_id="me_update"
+    )
+    def patch(self, request: Request) -> Response:
+        profile_update(user=_user(request), data=_valid(ProfileUpdateSerializer, request))
+        return self._profile(request)
+
+    @extend_schema(responses={204: NO_CONTENT}, operation_id="me_delete")
+    def delete(self, request: Request) -> Response:
+        account_delete(user=_user(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AvatarView(APIView):
+    parser_classes = (MultiPartParser,)
+
+    @extend_schema(request=AvatarSerializer, responses=ProfileSerializer, operation_id="me_avatar")
+    def post(self, request: Request) -> Response:
+        user = avatar_set(user=_user(request), upload=_valid(AvatarSerializer, request)["file"])
+        return Response(ProfileSerializer(user, context={"request": request}).data)
+
+
+class ConsentsView(APIView):
+    @extend_schema(responses=ConsentStateSerializer(many=True), operation_id="me_consents")
+    def get(self, request: Request) -> Response:
+        states = consent_current(user=_user(request))
+        return Response(ConsentStateSerializer(states, many=True).data)
+
+    @extend_schema(
+        request=ConsentDecisionSerializer,
+        responses={201: ConsentStateSerializer},
+        operation_id="me_consents_record",
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(ConsentDecisionSerializer, request)
+        decision = consent_record(
+            user=_user(request),
+            kind=data["kind"],
+            accepted=data["accepted"],
+            meta=_meta(request),
+        )
+        body = {
+            "kind": decision.kind,
+            "accepted": decision.accepted,
+            "version": decision.version,
+            "accepted_at": decision.created_at,
+        }
+        return Response(ConsentStateSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class PhoneChangeView(APIView):
+    @extend_schema(
+        request=PhoneSerializer, responses={202: CodeSentSerializer}, operation_id="me_phone"
+    )
+    def post(self, request: Request) -> Response:
+        phone = phone_from_input(_valid(PhoneSerializer, request)["phone"])
+        sent = phone_change_request(user=_user(request), phone=phone, ip=client_ip(request))
+        return Response(CodeSentSerializer(sent).data, status=status.HTTP_202_ACCEPTED)
+
+
+class PhoneVerifyView(APIView):
+    @extend_schema(
+        request=PhoneVerifySerializer,
+        responses=ProfileWithTokensSerializer,
+        operation_id="me_phone_verify",
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(PhoneVerifySerializer, request)
+        phone = phone_from_input(data["phone"])
+        hit(Limit(f"otp:verify:ip:{client_ip(request)}", settings.OTP_VERIFY_PER_IP_PER_HOUR, 3600))
+        user = phone_change_verify(user=_user(request), phone=phone, code=data["code"])
+        context = {"request": request, "tokens": issue_tokens(user)}
+        return Response(ProfileWithTokensSerializer(user, context=context).data)
+
+
+class DevicesView(APIView):
+    @extend_schema(
+        request=DeviceSerializer, responses={201: DeviceSerializer}, operation_id="me_devices_add"
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(DeviceSerializer, request)
+        device = device_register(
+            user=_user(request),
+            token=data["expo_push_token"],
+            platform=data["platform"],
+        )
+        return Response(DeviceSerializer(device).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=DeviceDeleteSerializer,
+        responses={204: NO_CONTENT},
+        operation_id="me_devices_remove",
+    )
+    def delete(self, request: Request) -> Response:
+        data = _valid(DeviceDeleteSerializer, request)
+        device_unregister(user=_user(request), token=data["expo_push_token"])
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import AccessToken
 
+from accounts.tokens import issue_tokens
 from tests.factories import UserFactory
 from tests.helpers import assert_error
 
@@ -74,7 +74,7 @@ def test_a_bad_bearer_token_is_token_not_valid(client: APIClient, header: str) -
 
 def test_a_valid_token_reaches_the_view(client: APIClient) -> None:
     user = UserFactory()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_tokens(user)['access']}")
 
     response = client.get("/api/private/")
 

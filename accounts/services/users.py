@@ -1,5 +1,6 @@
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import F
 
 from ..models import MODERATORS_GROUP, Role, User
 from .audit import audit_record
@@ -27,3 +28,19 @@ def user_set_role(*, user: User, role: str, actor: User | None) -> User:
             data={"from": previous, "to": role.value},
         )
     return user
+
+
+@transaction.atomic
+def user_ban(*, user: User, actor: User | None, reason: str = "") -> User:
+    """Deactivate a user: every token fails at once (authentication checks `is_active`)."""
+    user.is_active = False
+    user.save(update_fields=("is_active", "updated_at"))
+    user_revoke_all_tokens(user=user)
+    audit_record(actor=actor, action="user.banned", target=user, data={"reason": reason})
+    return user
+
+
+def user_revoke_all_tokens(*, user: User) -> None:
+    """Every token the user holds stops working at once, on every device."""
+    User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1)
+    user.refresh_from_db(fields=("token_version",))

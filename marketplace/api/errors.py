@@ -42,6 +42,11 @@ MESSAGES: dict[str, Any] = {
 }
 
 
+# Codes of DomainError subclasses: a validation error whose every field error carries one of
+# these codes answers with that code (a malformed phone is `invalid_phone`, not `invalid`).
+DOMAIN_CODES: dict[str, Any] = {}
+
+
 class DomainError(Exception):
     """A refusal the contract names. Subclass per code, in the app that owns it."""
 
@@ -49,17 +54,24 @@ class DomainError(Exception):
     code = "invalid"
     message: Any = MESSAGES["invalid"]
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.status_code == 400:
+            DOMAIN_CODES[cls.code] = cls.message
+
     def __init__(
         self,
         message: Any = None,
         *,
         fields: Mapping[str, list[str]] | None = None,
         extra: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         if message is not None:
             self.message = message
         self.fields = dict(fields) if fields else None
         self.extra = dict(extra) if extra else {}
+        self.headers = dict(headers) if headers else {}
         super().__init__(str(self.message))
 
 
@@ -67,6 +79,18 @@ class ServiceUnavailable(DomainError):
     status_code = 503
     code = "service_unavailable"
     message = MESSAGES["service_unavailable"]
+
+
+class RateLimited(DomainError):
+    """A security limit was reached; `retry_after` seconds until it lets the caller through."""
+
+    status_code = 429
+    code = "throttled"
+    message = MESSAGES["throttled"]
+
+    def __init__(self, retry_after: int, message: Any = None) -> None:
+        super().__init__(message, headers={"Retry-After": str(max(1, int(retry_after)))})
+        self.retry_after = max(1, int(retry_after))
 
 
 def error_body(
@@ -123,6 +147,14 @@ _DRF_CODES: tuple[tuple[type[drf.APIException], str], ...] = (
 )
 
 
+def _leaf_codes(codes: Any) -> list[set[str]]:
+    if isinstance(codes, Mapping):
+        return [leaf for value in codes.values() for leaf in _leaf_codes(value)]
+    if isinstance(codes, list | tuple):
+        return [leaf for value in codes for leaf in _leaf_codes(value)]
+    return [{str(codes)}]
+
+
 def _response(
     status: int, body: dict[str, Any], headers: dict[str, str] | None = None
 ) -> JsonResponse:
@@ -136,6 +168,12 @@ def _from_api_exception(exc: drf.APIException) -> JsonResponse:
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
     if isinstance(exc, drf.ValidationError):
+        codes = {code for leaf in _leaf_codes(exc.get_codes()) for code in leaf}
+        if len(codes) == 1 and next(iter(codes)) in DOMAIN_CODES:
+            code = codes.pop()
+            return _response(
+                400, error_body(code, DOMAIN_CODES[code], fields=flatten_fields(exc.detail))
+            )
         return _response(400, error_body("invalid", fields=flatten_fields(exc.detail)))
     if isinstance(exc, drf.Throttled):
         wait = getattr(exc, "wait", None)
@@ -159,7 +197,7 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> JsonRespons
     set_rollback()
     if isinstance(exc, DomainError):
         body = error_body(exc.code, exc.message, fields=exc.fields, extra=exc.extra)
-        return _response(exc.status_code, body)
+        return _response(exc.status_code, body, exc.headers)
     if isinstance(exc, drf.APIException):
         return _from_api_exception(exc)
     if isinstance(exc, Http404 | ObjectDoesNotExist):

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "rest_framework",
     "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
     "channels",
@@ -200,9 +201,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {}
 # --- API --------------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": (
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
-    ),
+    "DEFAULT_AUTHENTICATION_CLASSES": ("accounts.authentication.JWTAuthentication",),
     "DEFAULT_PERMISSION_CLASSES": ("rest_framework.permissions.IsAuthenticated",),
     "DEFAULT_RENDERER_CLASSES": ("rest_framework.renderers.JSONRenderer",),
     "DEFAULT_PARSER_CLASSES": (
@@ -236,7 +235,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "UserRoleEnum": "accounts.models.Role.choices",
+        "BusinessRoleEnum": "accounts.serializers.BUSINESS_ROLES",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "marketplace.api.schema.add_error_responses",
@@ -253,6 +255,8 @@ SIMPLE_JWT = {
         else env_str("JWT_SIGNING_KEY")
     ),
     "USER_ID_FIELD": "id",
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
     "USER_ID_CLAIM": "userId",
     "AUTH_HEADER_TYPES": ("Bearer",),
     "UPDATE_LAST_LOGIN": False,
@@ -263,8 +267,10 @@ if not DEBUG and SIMPLE_JWT["SIGNING_KEY"] == SECRET_KEY:
 # Bodies are refused before Django reads them (marketplace.api.body_limit): the first
 # matching path pattern sets the limit, else REQUEST_BODY_MAX_BYTES.
 REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", 1024 * 1024, minimum=1024)
+AVATAR_MAX_BYTES = 5 * 1024 * 1024
 REQUEST_BODY_LIMITS: list[tuple[str, int]] = [
     (r"^/admin/", 20 * 1024 * 1024),
+    (r"^/api/v1/me/avatar/$", AVATAR_MAX_BYTES + 64 * 1024),  # room for multipart framing
 ]
 DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
 
@@ -353,3 +359,33 @@ LEGAL_DOCUMENTS = {
         "required": False,
     },
 }
+
+# --- Login by SMS code ------------------------------------------------------------------------
+
+OTP_TTL_SECONDS = 300
+OTP_RESEND_SECONDS = 60
+OTP_MAX_ATTEMPTS = 5
+OTP_PER_PHONE_PER_HOUR = env_int("OTP_PER_PHONE_PER_HOUR", 5, minimum=1)
+OTP_PER_IP_PER_HOUR = env_int("OTP_PER_IP_PER_HOUR", 20, minimum=1)
+OTP_VERIFY_PER_IP_PER_HOUR = env_int("OTP_VERIFY_PER_IP_PER_HOUR", 60, minimum=1)
+# A ceiling on all SMS sent, against a bot spraying codes at many numbers.
+SMS_GLOBAL_PER_MINUTE = env_int("SMS_GLOBAL_PER_MINUTE", 120, minimum=1)
+
+SMS_BACKEND = env_choice("SMS_BACKEND", ("console", "locmem", "http"), "console")
+# The `http` backend: Nikita's SMS gateway (smspro.nikita.kg) or one speaking its XML API.
+SMS_HTTP_URL = env_str("SMS_HTTP_URL", "https://smspro.nikita.kg/api/message")
+SMS_HTTP_LOGIN = env_optional_str("SMS_HTTP_LOGIN")
+SMS_HTTP_PASSWORD = env_optional_str("SMS_HTTP_PASSWORD")
+SMS_HTTP_SENDER = env_str("SMS_HTTP_SENDER", "360.kg")
+SMS_HTTP_TIMEOUT_SECONDS = env_int("SMS_HTTP_TIMEOUT_SECONDS", 10, minimum=1)
+if SMS_BACKEND == "http" and not (SMS_HTTP_LOGIN and SMS_HTTP_PASSWORD):
+    raise ImproperlyConfigured("SMS_BACKEND=http needs SMS_HTTP_LOGIN and SMS_HTTP_PASSWORD.")
+
+# --- Push notifications -----------------------------------------------------------------------
+
+PUSH_BACKEND = env_choice("PUSH_BACKEND", ("expo", "locmem", "console"), "console")
+EXPO_ACCESS_TOKEN = env_optional_str("EXPO_ACCESS_TOKEN")
+
+# --- Listings ---------------------------------------------------------------------------------
+
+PERSONAL_LISTING_LIMIT = 5

@@ -27,3 +27,5 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+SMS_BACKEND = "locmem"
+PUSH_BACKEND = "locmem"

@@ -1,0 +1,38 @@
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from accounts.models import Role, User
+from accounts.phone import normalize_phone
+from accounts.services import audit_record, user_set_role
+
+
+class Command(BaseCommand):
+    help = "Create a moderator by phone, or promote an existing user to moderator (audited)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--phone", required=True, help="A Kyrgyz mobile number.")
+        parser.add_argument("--name", default="", help="Display name for a new user.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            phone = normalize_phone(options["phone"])
+        except ValidationError as exc:
+            raise CommandError(f"Invalid phone: {options['phone']}") from exc
+        with transaction.atomic():
+            user, created = User.objects.get_or_create(
+                phone=phone, defaults={"display_name": options["name"]}
+            )
+            if created:
+                user.set_unusable_password()
+                user.save(update_fields=("password",))
+                audit_record(actor=None, action="user.created_by_staff", target=user)
+            if user.role == Role.ADMIN:
+                raise CommandError(f"{phone} is an admin already; admins moderate too.")
+            user_set_role(user=user, role=Role.MODERATOR, actor=None)
+        verb = "Created" if created else "Promoted"
+        self.stdout.write(self.style.SUCCESS(f"{verb} moderator {phone}."))
+        self.stdout.write("They log in to the app by SMS code; for the admin, set a password:")
+        self.stdout.write(f"  python manage.py changepassword {phone}")

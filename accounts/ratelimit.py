@@ -1,0 +1,94 @@
+"""Security limits (OTP, login): atomic fixed-window counters that fail closed.
+
+Counters live in Redis when it is configured, else in the database (`make run`). Unlike DRF's
+throttles these are controls, not comfort: when the store cannot be reached the caller gets
+503 `service_unavailable` and nothing is sent.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import lru_cache
+
+import redis
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
+
+from marketplace.api.errors import RateLimited, ServiceUnavailable
+
+from .models import RateCounter
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most `limit` hits on `key` per `window` seconds."""
+
+    key: str
+    limit: int
+    window: int
+
+
+# INCR, start the window on the first hit, and return the count with the window's remaining
+# seconds — one round trip, atomic on the server.
+_HIT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('TTL', KEYS[1])
+if ttl < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+return {count, ttl}
+"""
+
+
+@lru_cache(maxsize=4)
+def _redis(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+
+
+def _hit_redis(limit: Limit) -> tuple[int, int]:
+    client = _redis(str(settings.REDIS_URL))
+    count, ttl = client.eval(_HIT, 1, f"rl:{limit.key}", str(limit.window))
+    return int(count), int(ttl)
+
+
+def _hit_database(limit: Limit) -> tuple[int, int]:
+    now = timezone.now()
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                counter, created = RateCounter.objects.select_for_update().get_or_create(
+                    key=limit.key,
+                    defaults={"count": 1, "window_ends_at": now + timedelta(seconds=limit.window)},
+                )
+                if not created:
+                    if counter.window_ends_at <= now:
+                        counter.count = 0
+                        counter.window_ends_at = now + timedelta(seconds=limit.window)
+                    counter.count += 1
+                    counter.save(update_fields=("count", "window_ends_at"))
+                remaining = (counter.window_ends_at - now).total_seconds()
+                return counter.count, max(1, int(remaining))
+        except IntegrityError:
+            continue  # another request created the row first; lock it on the next pass
+    raise ServiceUnavailable
+
+
+def hit(*limits: Limit) -> None:
+    """Count one hit on every limit; raise RateLimited if any is over, with the longest wait.
+
+    Every limit is counted even when an earlier one refuses, so hammering one key cannot be
+    used to probe another.
+    """
+    waits: list[int] = []
+    for limit in limits:
+        try:
+            count, ttl = _hit_redis(limit) if settings.REDIS_URL else _hit_database(limit)
+        except (redis.RedisError, DatabaseError) as exc:
+            logger.error("Security limit store unavailable (%s); refusing", type(exc).__name__)
+            raise ServiceUnavailable from exc
+        if count > limit.limit:
+            waits.append(ttl)
+    if waits:
+        raise RateLimited(retry_after=max(waits))

@@ -1,0 +1,106 @@
+"""One-time codes sent by SMS: issue, rate-limit, and check them."""
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+
+from marketplace.celery import enqueue_on_commit
+
+from ..exceptions import CodeExpired, InvalidCode, InvalidPhone, TooManyAttempts
+from ..models import PhoneCode, User
+from ..phone import normalize_phone
+from ..ratelimit import Limit, hit
+
+
+@dataclass(frozen=True)
+class CodeSent:
+    expires_in: int
+    resend_in: int
+
+
+def phone_from_input(raw: object) -> str:
+    try:
+        return normalize_phone(raw)
+    except ValidationError:
+        raise InvalidPhone from None
+
+
+def _code_hash(*, phone: str, purpose: str, code: str) -> str:
+    # Bound to phone and purpose: a code for one number or flow is worthless for another.
+    value = f"{purpose}:{phone}:{code}"
+    return salted_hmac("accounts.PhoneCode", value, algorithm="sha256").hexdigest()
+
+
+def otp_sms_text(code: str) -> str:
+    """The SMS, in the active language; short enough for one segment (70 Cyrillic chars)."""
+    return _("360 Marketplace code: %(code)s. Do not share it with anyone.") % {"code": code}
+
+
+def otp_send(*, phone: str, purpose: str, ip: str, user: User | None = None) -> CodeSent:
+    """Issue a fresh code for `phone` and send it by SMS after the commit.
+
+    The limits are security controls (fail closed): one code per phone per resend interval,
+    a few per phone and per IP an hour, and a global ceiling on SMS per minute.
+    """
+    hit(
+        Limit(f"otp:resend:{phone}", 1, settings.OTP_RESEND_SECONDS),
+        Limit(f"otp:phone:{phone}", settings.OTP_PER_PHONE_PER_HOUR, 3600),
+        Limit(f"otp:ip:{ip}", settings.OTP_PER_IP_PER_HOUR, 3600),
+        Limit("otp:global", settings.SMS_GLOBAL_PER_MINUTE, 60),
+    )
+    code = f"{secrets.randbelow(10**6):06d}"
+    now = timezone.now()
+    with transaction.atomic():
+        # A new code supersedes the ones before it.
+        PhoneCode.objects.filter(
+            phone=phone, purpose=purpose, used_at__isnull=True, expires_at__gt=now
+        ).update(expires_at=now)
+        PhoneCode.objects.create(
+            phone=phone,
+            purpose=purpose,
+            user=user,
+            code_hash=_code_hash(phone=phone, purpose=purpose, code=code),
+            expires_at=now + timedelta(seconds=settings.OTP_TTL_SECONDS),
+        )
+        enqueue_on_commit("accounts.send_sms", phone=phone, text=otp_sms_text(code))
+    return CodeSent(expires_in=settings.OTP_TTL_SECONDS, resend_in=settings.OTP_RESEND_SECONDS)
+
+
+def otp_check(
+    *, phone: str, purpose: str, code: str, user: User | None = None
+) -> PhoneCode | Exception:
+    """Check `code` against the latest code for `phone`, under the code's row lock.
+
+    Must run inside a transaction. Returns the code row (not yet spent: the caller spends it
+    with `otp_spend` once its own checks pass) or the exception to raise *after* the
+    transaction commits — a wrong try must be counted even though the request fails.
+    """
+    lookup = PhoneCode.objects.select_for_update().filter(phone=phone, purpose=purpose)
+    if user is not None:
+        lookup = lookup.filter(user=user)
+    latest = lookup.order_by("-created_at", "-id").first()
+    if latest is None or latest.used_at is not None:
+        return InvalidCode(attempts_left=0)
+    if latest.attempts >= settings.OTP_MAX_ATTEMPTS:
+        return TooManyAttempts()
+    if latest.expires_at <= timezone.now():
+        return CodeExpired()
+    expected = _code_hash(phone=phone, purpose=purpose, code=str(code))
+    if not hmac.compare_digest(expected, latest.code_hash):
+        latest.attempts += 1
+        latest.save(update_fields=("attempts",))
+        return InvalidCode(attempts_left=max(0, settings.OTP_MAX_ATTEMPTS - latest.attempts))
+    return latest
+
+
+def otp_spend(code: PhoneCode) -> None:
+    code.used_at = timezone.now()
+    code.save(update_fields=("used_at",))

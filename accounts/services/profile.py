@@ -1,0 +1,142 @@
+"""The user's own profile: details, avatar, phone number, devices, and deleting it all."""
+
+import io
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .. import hooks
+from ..exceptions import PayloadTooLarge, PhoneTaken, UnsupportedMedia
+from ..models import CodePurpose, Device, User
+from .audit import audit_record
+from .otp import CodeSent, otp_check, otp_send, otp_spend
+from .users import user_revoke_all_tokens
+
+AVATAR_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
+AVATAR_MAX_SIDE = 1024
+# Far above any phone photo, far below what a decompression bomb needs.
+Image.MAX_IMAGE_PIXELS = 50_000_000
+
+
+@transaction.atomic
+def profile_update(*, user: User, data: dict[str, Any]) -> User:
+    changed = [field for field in ("display_name", "city", "language") if field in data]
+    for field in changed:
+        setattr(user, field, data[field])
+    if changed:
+        user.save(update_fields=(*changed, "updated_at"))
+    return user
+
+
+def _delete_file_after_commit(user: User, name: str | None) -> None:
+    if name:
+        storage = user.avatar.storage
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+def avatar_set(*, user: User, upload: UploadedFile) -> User:
+    """Store a new avatar: the real type sniffed from the bytes, re-encoded (no metadata)."""
+    if upload.size is None or upload.size > settings.AVATAR_MAX_BYTES:
+        raise PayloadTooLarge
+    try:
+        with Image.open(upload) as image:
+            if image.format not in AVATAR_FORMATS:
+                raise UnsupportedMedia
+            image.load()
+            picture = ImageOps.exif_transpose(image).convert("RGB")
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        raise UnsupportedMedia from None
+    picture.thumbnail((AVATAR_MAX_SIDE, AVATAR_MAX_SIDE))
+    encoded = io.BytesIO()
+    picture.save(encoded, format="WEBP", quality=85)  # a fresh file: EXIF and GPS are gone
+    with transaction.atomic():
+        previous = user.avatar.name
+        user.avatar.save(f"{uuid.uuid4().hex}.webp", ContentFile(encoded.getvalue()), save=False)
+        user.save(update_fields=("avatar", "updated_at"))
+        _delete_file_after_commit(user, previous)
+    return user
+
+
+def phone_change_request(*, user: User, phone: str, ip: str) -> CodeSent:
+    """Send a code to the new number. Whether another account has it is told only to the
+    holder of that number's code, at verification."""
+    return otp_send(phone=phone, purpose=CodePurpose.PHONE_CHANGE, ip=ip, user=user)
+
+
+def phone_change_verify(*, user: User, phone: str, code: str) -> User:
+    """Move the account to the verified new number; every other token of the user stops."""
+    refusal: Exception | None = None
+    with transaction.atomic():
+        checked = otp_check(phone=phone, purpose=CodePurpose.PHONE_CHANGE, code=code, user=user)
+        if isinstance(checked, Exception):
+            refusal = checked
+        else:
+            if User.objects.filter(phone=phone).exclude(pk=user.pk).exists():
+                raise PhoneTaken
+            otp_spend(checked)
+            previous = user.phone
+            user.phone = phone
+            try:
+                with transaction.atomic():
+                    user.save(update_fields=("phone", "updated_at"))
+            except IntegrityError:
+                raise PhoneTaken from None
+            user_revoke_all_tokens(user=user)
+            audit_record(
+                actor=user,
+                action="user.phone_changed",
+                target=user,
+                data={"from": previous[-3:], "to": phone[-3:]},
+            )
+    if refusal is not None:
+        raise refusal
+    return user
+
+
+def device_register(*, user: User, token: str, platform: str) -> Device:
+    """A push token belongs to whoever registered it last (a shared or resold phone)."""
+    device, _created = Device.objects.update_or_create(
+        expo_push_token=token, defaults={"user": user, "platform": platform}
+    )
+    return device
+
+
+def device_unregister(*, user: User, token: str) -> None:
+    Device.objects.filter(user=user, expo_push_token=token).delete()
+
+
+def _tombstone() -> str:
+    # Unique, 16 characters like an E.164 number, and never a valid phone.
+    return "~" + uuid.uuid4().hex[:15]
+
+
+def account_delete(*, user: User) -> None:
+    """Erase the person, keep what the law and the other party need.
+
+    Name, avatar and phone go (the phone becomes a tombstone, free for a new account); the
+    account is deactivated and every token revoked; higher apps archive personal listings.
+    Payments, audit records and chat messages stay, shown as from a deleted user.
+    """
+    hooks.check_deletion_allowed(user)
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        hooks.run_deletion_cleanups(user)
+        avatar = user.avatar.name
+        user.display_name = ""
+        user.city = ""
+        user.avatar = ""
+        user.phone = _tombstone()
+        user.is_active = False
+        user.deleted_at = timezone.now()
+        user.set_unusable_password()
+        user.save()
+        user.devices.all().delete()
+        user_revoke_all_tokens(user=user)
+        audit_record(actor=user, action="user.deleted", target=user)
+        _delete_file_after_commit(user, avatar)
