@@ -74,6 +74,11 @@ class PublicView(APIView):
     # A stale token on a public endpoint must not turn it into a 401.
     authentication_classes = ()
 
+    def get_authenticate_header(self, request: Request) -> str:
+        # A refused token (the refresh endpoint's) stays a 401: without this header DRF
+        # would answer 403, and the app would not know to log in again.
+        return 'Bearer realm="api"'
+
 
 class LegalDocumentsView(PublicView):
     @extend_schema(responses=LegalDocumentSerializer(many=True), operation_id="legal_documents")

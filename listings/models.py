@@ -1,1 +1,335 @@
-"""Listings of cars, horses and real estate: built by the listings issue."""
+"""Listings of cars, horses and real estate: one table, one details table per category."""
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+PRICE_CEILING = Decimal("1000000000000")  # above any horse, car or house in KGS
+
+
+class Category(models.TextChoices):
+    CAR = "car", _("Car")
+    HORSE = "horse", _("Horse")
+    REAL_ESTATE = "real_estate", _("Real estate")
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PENDING_REVIEW = "pending_review", _("Pending review")
+    ACTIVE = "active", _("Active")
+    REJECTED = "rejected", _("Rejected")
+    SOLD = "sold", _("Sold")
+    PAUSED = "paused", _("Paused")
+    ARCHIVED = "archived", _("Archived")
+
+
+# Statuses that count against a user's personal listing quota.
+QUOTA_STATUSES = (Status.DRAFT, Status.PENDING_REVIEW, Status.ACTIVE)
+
+
+class Currency(models.TextChoices):
+    KZT = "KZT", "KZT"
+    KGS = "KGS", "KGS"
+    USD = "USD", "USD"
+
+
+class ExchangeRate(models.Model):
+    """How many KGS one unit of a currency buys; staff keep these in the admin."""
+
+    currency = models.CharField(max_length=3, choices=Currency.choices, primary_key=True)
+    kgs_per_unit = models.DecimalField(
+        _("KGS per unit"),
+        max_digits=14,
+        decimal_places=6,
+        validators=[MinValueValidator(Decimal("0.000001"))],
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        constraints = (
+            models.CheckConstraint(name="rate_positive", condition=Q(kgs_per_unit__gt=0)),
+        )
+
+    def __str__(self) -> str:
+        return f"1 {self.currency} = {self.kgs_per_unit} KGS"
+
+
+class Listing(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="listings"
+    )
+    business = models.ForeignKey(
+        "business.Business",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="listings",
+    )
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    title = models.CharField(_("title"), max_length=120)
+    description = models.TextField(_("description"), max_length=5000, blank=True)
+    price = models.DecimalField(_("price"), max_digits=15, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    # The price in every currency at the staff-kept rates, so filters and sorts compare like
+    # with like; recomputed for every listing when a rate changes.
+    price_kgs = models.DecimalField(max_digits=17, decimal_places=2)
+    price_kzt = models.DecimalField(max_digits=17, decimal_places=2)
+    price_usd = models.DecimalField(max_digits=17, decimal_places=2)
+    is_negotiable = models.BooleanField(_("negotiable"), default=False)
+    city = models.CharField(_("city"), max_length=100)
+    region = models.CharField(_("region"), max_length=100, blank=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    hide_phone = models.BooleanField(_("hide phone"), default=False)
+    views_count = models.PositiveIntegerField(default=0)
+    favorites_count = models.PositiveIntegerField(default=0)
+    phone_reveals_count = models.PositiveIntegerField(default=0)
+    boosted_until = models.DateTimeField(null=True, blank=True)
+    client_id = models.CharField(max_length=64, null=True, blank=True)
+    rejection_code = models.CharField(max_length=32, blank=True)
+    rejection_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("listing")
+        verbose_name_plural = _("listings")
+        ordering = ("-created_at",)
+        constraints = (
+            models.CheckConstraint(
+                name="listing_price_in_range",
+                condition=Q(price__gt=0) & Q(price__lt=PRICE_CEILING),
+            ),
+            models.CheckConstraint(
+                name="listing_status_valid", condition=Q(status__in=Status.values)
+            ),
+            models.CheckConstraint(
+                name="listing_category_valid", condition=Q(category__in=Category.values)
+            ),
+            models.CheckConstraint(
+                name="listing_location_pair",
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+            ),
+            # Offline drafts are retried by the app: one listing per author and client id.
+            models.UniqueConstraint(
+                fields=("author", "client_id"),
+                condition=Q(client_id__isnull=False),
+                name="listing_unique_client_id",
+            ),
+        )
+        indexes = (
+            models.Index(fields=("author", "status"), name="listing_author_status_idx"),
+            models.Index(fields=("business", "status"), name="listing_business_status_idx"),
+        )
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CarBody(models.TextChoices):
+    SEDAN = "sedan", _("Sedan")
+    HATCHBACK = "hatchback", _("Hatchback")
+    WAGON = "wagon", _("Wagon")
+    SUV = "suv", _("SUV")
+    COUPE = "coupe", _("Coupe")
+    MINIVAN = "minivan", _("Minivan")
+    PICKUP = "pickup", _("Pickup")
+    VAN = "van", _("Van")
+    TRUCK = "truck", _("Truck")
+
+
+class Fuel(models.TextChoices):
+    PETROL = "petrol", _("Petrol")
+    DIESEL = "diesel", _("Diesel")
+    GAS = "gas", _("Gas")
+    HYBRID = "hybrid", _("Hybrid")
+    ELECTRIC = "electric", _("Electric")
+
+
+class Transmission(models.TextChoices):
+    MANUAL = "manual", _("Manual")
+    AUTOMATIC = "automatic", _("Automatic")
+    ROBOT = "robot", _("Robot")
+    CVT = "cvt", _("CVT")
+
+
+class Drive(models.TextChoices):
+    FWD = "fwd", _("Front-wheel drive")
+    RWD = "rwd", _("Rear-wheel drive")
+    AWD = "awd", _("All-wheel drive")
+
+
+class Steering(models.TextChoices):
+    LEFT = "left", _("Left-hand drive")
+    RIGHT = "right", _("Right-hand drive")
+
+
+class Condition(models.TextChoices):
+    NEW = "new", _("New")
+    USED = "used", _("Used")
+    DAMAGED = "damaged", _("Damaged")
+
+
+VIN_VALIDATOR = RegexValidator(
+    r"^[A-HJ-NPR-Z0-9]{17}$", _("A VIN has 17 letters and digits, without I, O or Q.")
+)
+
+
+class CarDetails(models.Model):
+    listing = models.OneToOneField(
+        Listing, primary_key=True, on_delete=models.CASCADE, related_name="car"
+    )
+    make = models.CharField(max_length=100)
+    model = models.CharField(max_length=100)
+    year = models.PositiveSmallIntegerField()
+    mileage_km = models.PositiveIntegerField()
+    vin = models.CharField(max_length=17, blank=True, validators=[VIN_VALIDATOR])
+    body_type = models.CharField(max_length=16, choices=CarBody.choices, blank=True)
+    fuel = models.CharField(max_length=16, choices=Fuel.choices, blank=True)
+    transmission = models.CharField(max_length=16, choices=Transmission.choices, blank=True)
+    drive = models.CharField(max_length=8, choices=Drive.choices, blank=True)
+    steering = models.CharField(max_length=8, choices=Steering.choices, blank=True)
+    engine_volume_l = models.DecimalField(
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("20"))],
+    )
+    color = models.CharField(max_length=100, blank=True)
+    condition = models.CharField(max_length=16, choices=Condition.choices, blank=True)
+    customs_cleared = models.BooleanField(null=True, blank=True)
+    damage_report = models.TextField(max_length=5000, blank=True)
+
+    class Meta:
+        constraints = (
+            models.CheckConstraint(name="car_year_plausible", condition=Q(year__gte=1950)),
+        )
+        indexes = (models.Index(fields=("make", "model"), name="car_make_model_idx"),)
+
+    def __str__(self) -> str:
+        return f"{self.make} {self.model} {self.year}"
+
+
+class HorseSex(models.TextChoices):
+    STALLION = "stallion", _("Stallion")
+    MARE = "mare", _("Mare")
+    GELDING = "gelding", _("Gelding")
+
+
+class HorsePurpose(models.TextChoices):
+    KOK_BORU = "kok_boru", _("Kok-boru")
+    RACING = "racing", _("Racing")
+    BREEDING = "breeding", _("Breeding")
+    RIDING = "riding", _("Riding")
+    MEAT = "meat", _("Meat")
+    DAIRY = "dairy", _("Dairy (kymyz)")
+
+
+class HorseDetails(models.Model):
+    listing = models.OneToOneField(
+        Listing, primary_key=True, on_delete=models.CASCADE, related_name="horse"
+    )
+    breed = models.CharField(max_length=100)
+    sex = models.CharField(max_length=16, choices=HorseSex.choices)
+    birth_year = models.PositiveSmallIntegerField()
+    height_cm = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(50), MaxValueValidator(220)]
+    )
+    color = models.CharField(max_length=100, blank=True)
+    purpose = models.CharField(max_length=16, choices=HorsePurpose.choices, blank=True)
+    pedigree = models.TextField(max_length=5000, blank=True)
+    vaccinated = models.BooleanField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.breed} {self.sex} {self.birth_year}"
+
+
+class PropertyType(models.TextChoices):
+    APARTMENT = "apartment", _("Apartment")
+    HOUSE = "house", _("House")
+    LAND = "land", _("Land")
+    COMMERCIAL = "commercial", _("Commercial")
+
+
+class DealType(models.TextChoices):
+    SALE = "sale", _("Sale")
+    RENT = "rent", _("Rent")
+
+
+class RealEstateDetails(models.Model):
+    listing = models.OneToOneField(
+        Listing, primary_key=True, on_delete=models.CASCADE, related_name="real_estate"
+    )
+    property_type = models.CharField(max_length=16, choices=PropertyType.choices)
+    deal_type = models.CharField(max_length=8, choices=DealType.choices)
+    area_m2 = models.DecimalField(max_digits=10, decimal_places=2)
+    rooms = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    floor = models.SmallIntegerField(null=True, blank=True)
+    floors_total = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(200)]
+    )
+    land_area_sotka = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    building_series = models.CharField(max_length=100, blank=True)
+    has_documents = models.BooleanField(null=True, blank=True)
+    address = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = (
+            models.CheckConstraint(name="estate_area_positive", condition=Q(area_m2__gt=0)),
+            models.CheckConstraint(
+                name="estate_floor_within_building",
+                condition=Q(floor__isnull=True)
+                | Q(floors_total__isnull=True)
+                | Q(floor__lte=models.F("floors_total")),
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.property_type} {self.area_m2} m²"
+
+
+class MediaKind(models.TextChoices):
+    VIDEO = "video", _("Video")
+    IMAGE = "image", _("Image")
+    PANORAMA = "panorama", _("360° panorama")
+
+
+def media_upload_to(instance: "ListingMedia", filename: str) -> str:
+    # Unguessable, and nothing of the uploader's file name (which may carry a path).
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"listings/{instance.listing_id}/{uuid.uuid4().hex}.{extension[:5]}"
+
+
+class ListingMedia(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="media")
+    kind = models.CharField(max_length=16, choices=MediaKind.choices)
+    file = models.FileField(upload_to=media_upload_to, max_length=200)
+    poster = models.FileField(upload_to=media_upload_to, max_length=200, blank=True)
+    thumbnail = models.FileField(upload_to=media_upload_to, max_length=200, blank=True)
+    rendition = models.FileField(upload_to=media_upload_to, max_length=200, blank=True)
+    duration_s = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("position", "created_at")
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.listing_id}"

@@ -87,7 +87,14 @@ def auth_refresh(*, refresh: str) -> dict[str, str]:
     token = _load_refresh(refresh)
     user = _refresh_user(token)
     with transaction.atomic():
-        outstanding = OutstandingToken.objects.select_for_update().filter(jti=token["jti"]).first()
+        # Ordered by pk: the model's default ordering joins the (nullable) user, and
+        # PostgreSQL cannot lock the nullable side of an outer join.
+        outstanding = (
+            OutstandingToken.objects.select_for_update()
+            .filter(jti=token["jti"])
+            .order_by("pk")
+            .first()
+        )
         if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
             raise InvalidToken("The token has been used or revoked.")
         BlacklistedToken.objects.create(token=outstanding)
