@@ -18,6 +18,12 @@ class PhoneField(models.CharField):
             del kwargs["max_length"]
         return name, path, args, kwargs
 
+    def get_prep_value(self, value: Any) -> Any:
+        # CharField would run to_python here, on every save and lookup. Values are normalised
+        # where they enter (services, forms); a deleted account's tombstone is no phone at all.
+        value = models.Field.get_prep_value(self, value)
+        return value if value is None else str(value)
+
     def to_python(self, value: Any) -> Any:
         value = super().to_python(value)
         if value in self.empty_values:

@@ -6,3 +6,12 @@ class ListingsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "listings"
     verbose_name = _("Listings")
+
+    def ready(self) -> None:
+        from accounts import hooks
+
+        from .selectors import personal_quota
+        from .services import archive_personal_listings
+
+        hooks.register_listing_quota(personal_quota)
+        hooks.register_deletion_cleanup(archive_personal_listings)

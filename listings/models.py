@@ -96,7 +96,7 @@ class Listing(models.Model):
     favorites_count = models.PositiveIntegerField(default=0)
     phone_reveals_count = models.PositiveIntegerField(default=0)
     boosted_until = models.DateTimeField(null=True, blank=True)
-    client_id = models.CharField(max_length=64, null=True, blank=True)
+    client_id = models.CharField(max_length=64, blank=True, default="")
     rejection_code = models.CharField(max_length=32, blank=True)
     rejection_note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -126,7 +126,7 @@ class Listing(models.Model):
             # Offline drafts are retried by the app: one listing per author and client id.
             models.UniqueConstraint(
                 fields=("author", "client_id"),
-                condition=Q(client_id__isnull=False),
+                condition=~Q(client_id=""),
                 name="listing_unique_client_id",
             ),
         )
@@ -333,3 +333,20 @@ class ListingMedia(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} of {self.listing_id}"
+
+
+class Favorite(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favorites"
+    )
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="favorited_by")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=("user", "listing"), name="favorite_unique_pair"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ♥ {self.listing_id}"

@@ -21,6 +21,7 @@ from .conftest import LOGOUT, LOGOUT_ALL, ME, REFRESH, bearer
 
 pytestmark = pytest.mark.django_db
 
+
 def claims_of(token: str) -> dict[str, Any]:
     return jwt.decode(token, options={"verify_signature": False})
 
@@ -246,9 +247,7 @@ def test_a_token_signed_with_another_key_is_refused(tokens: dict[str, str]) -> N
     assert_error(bearer(forged).get(ME), 401, "token_not_valid")
 
 
-def test_a_token_whose_claims_were_edited_is_refused(
-    tokens: dict[str, str], user: User
-) -> None:
+def test_a_token_whose_claims_were_edited_is_refused(tokens: dict[str, str], user: User) -> None:
     # Keep the signature, change the payload: the role claim promoted to admin.
     header, _payload, signature = tokens["access"].split(".")
     payload = base64.urlsafe_b64encode(
@@ -260,9 +259,7 @@ def test_a_token_whose_claims_were_edited_is_refused(
     assert_error(bearer(tampered).get(ME), 401, "token_not_valid")
 
 
-def test_an_expired_access_token_is_refused(
-    tokens: dict[str, str], settings: LazySettings
-) -> None:
+def test_an_expired_access_token_is_refused(tokens: dict[str, str], settings: LazySettings) -> None:
     past = int((timezone.now() - timedelta(seconds=5)).timestamp())
     expired = resigned(tokens["access"], settings.SIMPLE_JWT["SIGNING_KEY"], exp=past)
 

@@ -238,6 +238,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "UserRoleEnum": "accounts.models.Role.choices",
         "BusinessRoleEnum": "accounts.serializers.BUSINESS_ROLES",
+        "ConsentKindEnum": "accounts.models.ConsentKind.choices",
+        "MediaKindEnum": "listings.models.MediaKind.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

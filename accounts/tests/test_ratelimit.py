@@ -1,0 +1,260 @@
+"""Security limits on codes: per phone, per IP, globally; real client addresses; fail closed."""
+
+import ipaddress
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.conf import LazySettings
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from accounts import sms
+from accounts.models import PhoneCode, RateCounter
+from tests.helpers import assert_error
+
+from .conftest import CONSENT, PHONE, delete_resend_key, last_code
+
+pytestmark = pytest.mark.django_db
+
+DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+
+
+def phone_number(n: int) -> str:
+    return f"+996700{n:06d}"
+
+
+def random_ip() -> str:
+    return str(ipaddress.IPv4Address(0x0A000000 + uuid.uuid4().int % 0xFFFFFF))
+
+
+def test_five_codes_an_hour_per_phone(
+    request_code: Callable[..., Any], outbox: list[sms.SmsMessage], settings: LazySettings
+) -> None:
+    statuses = []
+    for _ in range(6):
+        statuses.append(request_code(PHONE).status_code)
+        delete_resend_key(PHONE, settings)  # as if a minute had passed
+
+    assert statuses == [202] * 5 + [429]
+    assert len(outbox) == 5
+
+
+def test_the_hourly_phone_limit_answers_with_a_long_retry_after(
+    request_code: Callable[..., Any], settings: LazySettings
+) -> None:
+    for _ in range(5):
+        request_code(PHONE)
+        delete_resend_key(PHONE, settings)
+
+    response = request_code(PHONE)
+
+    assert_error(response, 429, "throttled")
+    assert 60 < int(response["Retry-After"]) <= 3600
+
+
+def test_the_per_phone_limit_follows_the_setting(
+    request_code: Callable[..., Any], settings: LazySettings
+) -> None:
+    settings.OTP_PER_PHONE_PER_HOUR = 2
+    statuses = []
+    for _ in range(3):
+        statuses.append(request_code(PHONE).status_code)
+        delete_resend_key(PHONE, settings)
+
+    assert statuses == [202, 202, 429]
+
+
+def test_the_phone_limit_holds_whatever_way_the_number_is_written(
+    request_code: Callable[..., Any],
+) -> None:
+    request_code("+996 700 123 456")
+
+    assert request_code("0700123456").status_code == 429
+    assert request_code("996700123456").status_code == 429
+
+
+def test_twenty_codes_an_hour_per_address(
+    request_code: Callable[..., Any], outbox: list[sms.SmsMessage]
+) -> None:
+    statuses = [request_code(phone_number(n)).status_code for n in range(1, 22)]
+
+    assert statuses == [202] * 20 + [429]
+    assert len(outbox) == 20
+    assert PhoneCode.objects.count() == 20
+
+
+def test_a_made_up_forwarded_for_header_does_not_escape_the_address_limit(
+    request_code: Callable[..., Any], outbox: list[sms.SmsMessage], settings: LazySettings
+) -> None:
+    assert settings.TRUSTED_PROXIES == []
+    statuses = [
+        request_code(phone_number(n), HTTP_X_FORWARDED_FOR=random_ip()).status_code
+        for n in range(1, 22)
+    ]
+
+    assert statuses == [202] * 20 + [429]
+    assert len(outbox) == 20
+
+
+def test_behind_a_trusted_proxy_each_client_address_has_its_own_limit(
+    request_code: Callable[..., Any], settings: LazySettings
+) -> None:
+    settings.TRUSTED_PROXIES = [ipaddress.ip_network("127.0.0.1/32")]
+    settings.OTP_PER_IP_PER_HOUR = 2
+
+    first = [
+        request_code(phone_number(n), HTTP_X_FORWARDED_FOR="198.51.100.1").status_code
+        for n in range(1, 4)
+    ]
+    other_client = request_code(phone_number(9), HTTP_X_FORWARDED_FOR="198.51.100.2")
+
+    assert first == [202, 202, 429]
+    assert other_client.status_code == 202
+
+
+def test_a_client_cannot_prepend_addresses_to_a_trusted_proxys_header(
+    request_code: Callable[..., Any], settings: LazySettings
+) -> None:
+    settings.TRUSTED_PROXIES = [ipaddress.ip_network("127.0.0.1/32")]
+    settings.OTP_PER_IP_PER_HOUR = 2
+
+    statuses = [
+        request_code(
+            phone_number(n), HTTP_X_FORWARDED_FOR=f"{random_ip()}, 198.51.100.1"
+        ).status_code
+        for n in range(1, 4)
+    ]
+
+    assert statuses == [202, 202, 429]
+
+
+def test_a_global_ceiling_caps_codes_from_many_addresses(
+    request_code: Callable[..., Any], settings: LazySettings, outbox: list[sms.SmsMessage]
+) -> None:
+    settings.SMS_GLOBAL_PER_MINUTE = 2
+
+    statuses = [
+        request_code(phone_number(n), REMOTE_ADDR=f"203.0.113.{n}").status_code for n in range(1, 4)
+    ]
+
+    assert statuses == [202, 202, 429]
+    assert len(outbox) == 2
+
+
+def test_a_throttled_request_neither_stores_nor_sends_a_code(
+    request_code: Callable[..., Any], outbox: list[sms.SmsMessage]
+) -> None:
+    request_code(PHONE)
+    code = last_code(PHONE)
+
+    request_code(PHONE)
+
+    assert len(outbox) == 1
+    assert PhoneCode.objects.count() == 1
+    # ... and the code already sent still works.
+    assert (
+        APIClient()
+        .post("/api/v1/auth/otp/verify/", {"phone": PHONE, "code": code, "consent": CONSENT})
+        .status_code
+        == 200
+    )
+
+
+def test_verifying_is_capped_per_address(
+    request_code: Callable[..., Any], verify: Callable[..., Any], settings: LazySettings
+) -> None:
+    settings.OTP_VERIFY_PER_IP_PER_HOUR = 3
+    request_code(PHONE)
+    for _ in range(3):
+        verify(PHONE, "000000", CONSENT)
+
+    response = verify(PHONE, last_code(PHONE), CONSENT)
+
+    assert_error(response, 429, "throttled")
+    assert int(response["Retry-After"]) >= 1
+
+
+# --- Failing closed --------------------------------------------------------------------------
+
+
+def test_without_the_limit_store_no_code_is_sent(
+    request_code: Callable[..., Any], outbox: list[sms.SmsMessage], settings: LazySettings
+) -> None:
+    settings.REDIS_URL = DEAD_REDIS
+
+    response = request_code(PHONE)
+
+    assert_error(response, 503, "service_unavailable")
+    assert outbox == []
+    assert not PhoneCode.objects.exists()
+
+
+def test_without_the_limit_store_no_code_is_checked(
+    request_code: Callable[..., Any], verify: Callable[..., Any], settings: LazySettings
+) -> None:
+    request_code(PHONE)
+    code = last_code(PHONE)
+    settings.REDIS_URL = DEAD_REDIS
+
+    response = verify(PHONE, code, CONSENT)
+
+    assert_error(response, 503, "service_unavailable")
+    assert PhoneCode.objects.get().used_at is None
+
+
+def test_without_the_limit_store_a_phone_change_code_is_not_sent(
+    me_client: APIClient,
+    request_code: Callable[..., Any],
+    outbox: list[sms.SmsMessage],
+    settings: LazySettings,
+) -> None:
+    settings.REDIS_URL = DEAD_REDIS
+
+    response = request_code("+996555987654", client=me_client, path="/api/v1/me/phone/")
+
+    assert_error(response, 503, "service_unavailable")
+    assert outbox == []
+
+
+def test_without_redis_the_database_counters_hold_the_resend_limit(
+    request_code: Callable[..., Any], outbox: list[sms.SmsMessage], settings: LazySettings
+) -> None:
+    settings.REDIS_URL = None
+
+    first = request_code(PHONE)
+    second = request_code("0700 123 456")
+
+    assert first.status_code == 202
+    assert_error(second, 429, "throttled")
+    assert 1 <= int(second["Retry-After"]) <= 60
+    assert len(outbox) == 1
+    assert RateCounter.objects.get(key=f"otp:resend:{PHONE}").count == 2
+
+
+def test_without_redis_the_database_counters_hold_the_hourly_phone_limit(
+    request_code: Callable[..., Any], settings: LazySettings
+) -> None:
+    settings.REDIS_URL = None
+    statuses = []
+    for _ in range(6):
+        statuses.append(request_code(PHONE).status_code)
+        RateCounter.objects.filter(key=f"otp:resend:{PHONE}").delete()
+
+    assert statuses == [202] * 5 + [429]
+
+
+def test_a_database_counter_starts_over_when_its_window_ends(
+    request_code: Callable[..., Any], settings: LazySettings
+) -> None:
+    settings.REDIS_URL = None
+    request_code(PHONE)
+    assert request_code(PHONE).status_code == 429
+
+    RateCounter.objects.filter(key=f"otp:resend:{PHONE}").update(
+        window_ends_at=timezone.now() - timedelta(seconds=1)
+    )
+
+    assert request_code(PHONE).status_code == 202

@@ -1,0 +1,69 @@
+"""Every read of listings, scoped by listings.permissions and shaped for a fixed query count."""
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, QuerySet, Value
+from django.http import Http404
+
+from .models import QUOTA_STATUSES, Favorite, Listing
+from .permissions import listings_editable_by, listings_visible_to, seller_side_q
+
+
+def with_card_data(listings: QuerySet[Listing], *, user: Any) -> QuerySet[Listing]:
+    """Everything a listing's answer shows, in one query plus one for media."""
+    listings = listings.select_related(
+        "author", "business", "car", "horse", "real_estate"
+    ).prefetch_related("media")
+    if user is not None and user.is_authenticated:
+        favorited = Favorite.objects.filter(user=user, listing=OuterRef("pk"))
+        return listings.annotate(is_favorited=Exists(favorited))
+    return listings.annotate(is_favorited=Value(False))
+
+
+def _get(listings: QuerySet[Listing], listing_id: Any) -> Listing:
+    try:
+        key = uuid.UUID(str(listing_id))
+    except ValueError:
+        raise Http404 from None
+    listing = listings.filter(pk=key).first()
+    if listing is None:
+        raise Http404
+    return listing
+
+
+def listing_get_for_viewer(*, user: Any, listing_id: Any) -> Listing:
+    """404 both for a missing listing and for one the caller may not see."""
+    return _get(with_card_data(listings_visible_to(user), user=user), listing_id)
+
+
+def listing_get_for_editor(*, user: Any, listing_id: Any) -> Listing:
+    """The listing if the caller is on its seller side; 404 otherwise (never 403)."""
+    return _get(with_card_data(listings_editable_by(user), user=user), listing_id)
+
+
+def listing_is_seller_side(*, user: Any, listing: Listing) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return Listing.objects.filter(seller_side_q(user), pk=listing.pk).exists()
+
+
+def listings_of_user(
+    *, user: Any, status: str | None = None, business: Any = None
+) -> QuerySet[Listing]:
+    """The user's personal listings and those of his businesses, every status but archived."""
+    listings = listings_editable_by(user)
+    if status:
+        listings = listings.filter(status=status)
+    if business:
+        listings = listings.filter(business_id=business)
+    return with_card_data(listings, user=user).order_by("-created_at")
+
+
+def personal_quota(user: Any) -> dict[str, int]:
+    """`/me`'s listing_quota: personal listings held against the limit."""
+    used = Listing.objects.filter(
+        author=user, business__isnull=True, status__in=QUOTA_STATUSES
+    ).count()
+    return {"used": used, "limit": settings.PERSONAL_LISTING_LIMIT}

@@ -1,0 +1,207 @@
+"""Every write to a listing goes through here."""
+
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import audit_record
+from business.models import Business, Membership
+from marketplace.celery import enqueue_on_commit
+
+from .exceptions import InvalidTransition, ListingLimitReached, MediaRequired, NotABusinessSeller
+from .lifecycle import TRANSITIONS, can_move
+from .models import (
+    QUOTA_STATUSES,
+    CarDetails,
+    Category,
+    HorseDetails,
+    Listing,
+    MediaKind,
+    RealEstateDetails,
+    Status,
+)
+from .money import converted_prices
+
+DETAILS_MODELS: dict[str, type[CarDetails] | type[HorseDetails] | type[RealEstateDetails]] = {
+    Category.CAR: CarDetails,
+    Category.HORSE: HorseDetails,
+    Category.REAL_ESTATE: RealEstateDetails,
+}
+# Changing these on an active listing sends it back to review.
+SUBSTANTIVE_FIELDS = frozenset({"title", "description", "price", "currency", "details"})
+LISTING_FIELDS = (
+    "title",
+    "description",
+    "price",
+    "currency",
+    "is_negotiable",
+    "city",
+    "region",
+    "hide_phone",
+)
+
+
+def _set_prices(listing: Listing) -> None:
+    prices = converted_prices(listing.price, listing.currency)
+    listing.price_kgs, listing.price_kzt, listing.price_usd = (
+        prices["KGS"],
+        prices["KZT"],
+        prices["USD"],
+    )
+
+
+def _set_location(listing: Listing, location: dict[str, Any] | None) -> None:
+    listing.latitude = location["lat"] if location else None
+    listing.longitude = location["lng"] if location else None
+
+
+def _check_quota(*, author: User, business: Business | None) -> None:
+    """Hold the quota under concurrency: the owner's row is locked while counting.
+
+    Callers run inside a transaction; the lock serialises creates by one user (or for one
+    business), so ten simultaneous creates end with exactly the limit.
+    """
+    limit = settings.PERSONAL_LISTING_LIMIT
+    if business is None:
+        User.objects.select_for_update().filter(pk=author.pk).first()
+        held = Listing.objects.filter(
+            author=author, business__isnull=True, status__in=QUOTA_STATUSES
+        ).count()
+    else:
+        locked = Business.objects.select_for_update().get(pk=business.pk)
+        if locked.is_uncapped:
+            return
+        held = Listing.objects.filter(business=locked, status__in=QUOTA_STATUSES).count()
+    if held >= limit:
+        raise ListingLimitReached
+
+
+def listing_create(
+    *,
+    author: User,
+    data: dict[str, Any],
+    business: Business | None = None,
+    client_id: str | None = None,
+) -> tuple[Listing, bool]:
+    """Create a draft; returns (listing, created). A repeated `client_id` returns the first."""
+    if client_id:
+        existing = Listing.objects.filter(author=author, client_id=client_id).first()
+        if existing is not None:
+            return existing, False
+    if (
+        business is not None
+        and not Membership.objects.filter(business=business, user=author).exists()
+    ):
+        raise NotABusinessSeller
+    try:
+        with transaction.atomic():
+            _check_quota(author=author, business=business)
+            listing = Listing(
+                author=author,
+                business=business,
+                category=data["category"],
+                client_id=client_id or "",
+                **{field: data[field] for field in LISTING_FIELDS if field in data},
+            )
+            _set_location(listing, data.get("location"))
+            _set_prices(listing)
+            listing.save()
+            DETAILS_MODELS[listing.category].objects.create(listing=listing, **data["details"])
+            audit_record(actor=author, action="listing.created", target=listing)
+    except IntegrityError:
+        # The same offline draft sent twice at once: the unique constraint kept one.
+        if client_id:
+            existing = Listing.objects.filter(author=author, client_id=client_id).first()
+            if existing is not None:
+                return existing, False
+        raise
+    return listing, True
+
+
+def _move(
+    listing: Listing, target: str, *, actor: User, data: dict[str, Any] | None = None
+) -> None:
+    if not can_move(listing.status, target):
+        raise InvalidTransition
+    move = TRANSITIONS[(listing.status, target)]
+    previous = listing.status
+    listing.status = target
+    if target == Status.ACTIVE and listing.published_at is None:
+        listing.published_at = timezone.now()
+    listing.save()
+    audit_record(
+        actor=actor,
+        action=f"listing.{move}",
+        target=listing,
+        data={"from": previous, "to": target, **(data or {})},
+    )
+    if target == Status.PENDING_REVIEW:
+        enqueue_on_commit("moderation.precheck_listing", listing_id=str(listing.pk))
+
+
+def _locked(listing: Listing) -> Listing:
+    return Listing.objects.select_for_update().get(pk=listing.pk)
+
+
+def listing_update(*, listing: Listing, actor: User, data: dict[str, Any]) -> Listing:
+    """Edit a listing; a substantive edit of an active one sends it back to review (its
+    `published_at` is kept for when it is approved again)."""
+    with transaction.atomic():
+        listing = _locked(listing)
+        for field in LISTING_FIELDS:
+            if field in data:
+                setattr(listing, field, data[field])
+        if "location" in data:
+            _set_location(listing, data["location"])
+        if "price" in data or "currency" in data:
+            _set_prices(listing)
+        if "details" in data:
+            DETAILS_MODELS[listing.category].objects.filter(listing=listing).update(
+                **data["details"]
+            )
+        listing.save()
+        if listing.status == Status.ACTIVE and SUBSTANTIVE_FIELDS & data.keys():
+            _move(listing, Status.PENDING_REVIEW, actor=actor, data={"fields": sorted(data)})
+        else:
+            audit_record(
+                actor=actor, action="listing.updated", target=listing, data={"fields": sorted(data)}
+            )
+    return listing
+
+
+def listing_submit(*, listing: Listing, actor: User) -> Listing:
+    with transaction.atomic():
+        listing = _locked(listing)
+        if listing.status not in (Status.DRAFT, Status.REJECTED):
+            raise InvalidTransition
+        if not listing.media.filter(kind__in=(MediaKind.VIDEO, MediaKind.IMAGE)).exists():
+            raise MediaRequired
+        _move(listing, Status.PENDING_REVIEW, actor=actor)
+    return listing
+
+
+def listing_mark_sold(*, listing: Listing, actor: User) -> Listing:
+    with transaction.atomic():
+        listing = _locked(listing)
+        _move(listing, Status.SOLD, actor=actor)
+    return listing
+
+
+def listing_archive(*, listing: Listing, actor: User) -> Listing:
+    """Archive from any status: gone from every list, kept for moderation history."""
+    with transaction.atomic():
+        listing = _locked(listing)
+        if listing.status != Status.ARCHIVED:
+            _move(listing, Status.ARCHIVED, actor=actor)
+    return listing
+
+
+def archive_personal_listings(user: User) -> None:
+    """Account deletion: the user's personal listings leave every list (business ones stay)."""
+    for listing in Listing.objects.filter(author=user, business__isnull=True).exclude(
+        status=Status.ARCHIVED
+    ):
+        _move(listing, Status.ARCHIVED, actor=user, data={"reason": "account_deleted"})

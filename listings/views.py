@@ -1,0 +1,143 @@
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from business.models import Business
+
+from .models import Listing, Status
+from .selectors import (
+    listing_get_for_editor,
+    listing_get_for_viewer,
+    listing_is_seller_side,
+    listings_of_user,
+)
+from .serializers import ListingCreateSerializer, ListingDetailSerializer, ListingUpdateSerializer
+from .services import (
+    listing_archive,
+    listing_create,
+    listing_mark_sold,
+    listing_submit,
+    listing_update,
+)
+
+
+class ListingViewSet(viewsets.GenericViewSet):
+    """Listings by id. Lookups go through the scoping selectors: 404 for what is not yours."""
+
+    serializer_class = ListingDetailSerializer
+    http_method_names = ("get", "post", "patch", "delete", "head", "options")
+
+    def get_permissions(self) -> list[Any]:
+        return [AllowAny()] if self.action == "retrieve" else [IsAuthenticated()]
+
+    def get_queryset(self) -> QuerySet[Listing]:
+        return Listing.objects.none()  # every lookup is a scoping selector below
+
+    def _answer(self, listing: Listing, *, code: int = status.HTTP_200_OK) -> Response:
+        # Re-read through the selector so the answer has everything it shows.
+        listing = listing_get_for_viewer(user=self.request.user, listing_id=listing.pk)
+        show_rejection = self.request.user.is_authenticated and (
+            self.request.user.is_moderator
+            or listing_is_seller_side(user=self.request.user, listing=listing)
+        )
+        context = {**self.get_serializer_context(), "show_rejection": show_rejection}
+        return Response(ListingDetailSerializer(listing, context=context).data, status=code)
+
+    def _editable(self, pk: Any) -> Listing:
+        return listing_get_for_editor(user=self.request.user, listing_id=pk)
+
+    @extend_schema(
+        request=ListingCreateSerializer,
+        responses={200: ListingDetailSerializer, 201: ListingDetailSerializer},
+        operation_id="listings_create",
+    )
+    def create(self, request: Request) -> Response:
+        serializer = ListingCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        business = None
+        if data.get("business_id"):
+            # Not a member: the same refusal as a business that does not exist.
+            business = Business.objects.filter(
+                pk=data["business_id"], memberships__user=request.user.pk
+            ).first()
+            if business is None:
+                raise serializers.ValidationError({"business_id": ["Unknown business."]})
+        listing, created = listing_create(
+            author=request.user,  # type: ignore[arg-type]
+            data=data,
+            business=business,
+            client_id=data.get("client_id") or None,
+        )
+        return self._answer(listing, code=status.HTTP_201_CREATED if created else 200)
+
+    @extend_schema(responses=ListingDetailSerializer, operation_id="listings_retrieve")
+    def retrieve(self, request: Request, pk: Any = None) -> Response:
+        return self._answer(listing_get_for_viewer(user=request.user, listing_id=pk))
+
+    @extend_schema(
+        request=ListingUpdateSerializer,
+        responses=ListingDetailSerializer,
+        operation_id="listings_update",
+    )
+    def partial_update(self, request: Request, pk: Any = None) -> Response:
+        listing = self._editable(pk)
+        serializer = ListingUpdateSerializer(
+            data=request.data, partial=True, context={"listing": listing}
+        )
+        serializer.is_valid(raise_exception=True)
+        listing = listing_update(
+            listing=listing,
+            actor=request.user,  # type: ignore[arg-type]
+            data=dict(serializer.validated_data),
+        )
+        return self._answer(listing)
+
+    @extend_schema(responses={204: OpenApiResponse(description="Archived.")})
+    def destroy(self, request: Request, pk: Any = None) -> Response:
+        listing_archive(listing=self._editable(pk), actor=request.user)  # type: ignore[arg-type]
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses=ListingDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: Any = None) -> Response:
+        listing = listing_submit(listing=self._editable(pk), actor=request.user)  # type: ignore[arg-type]
+        return self._answer(listing)
+
+    @extend_schema(request=None, responses=ListingDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="mark-sold")
+    def mark_sold(self, request: Request, pk: Any = None) -> Response:
+        listing = listing_mark_sold(listing=self._editable(pk), actor=request.user)  # type: ignore[arg-type]
+        return self._answer(listing)
+
+
+class MyListingsFilter(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=[s for s in Status.choices if s[0] != Status.ARCHIVED], required=False
+    )
+    business = serializers.UUIDField(required=False)
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("status", enum=[s for s in Status.values if s != Status.ARCHIVED]),
+        OpenApiParameter("business", type=str, description="A business id."),
+    ]
+)
+class MyListingsView(ListAPIView):
+    serializer_class = ListingDetailSerializer
+
+    def get_queryset(self) -> QuerySet[Listing]:
+        filters = MyListingsFilter(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return listings_of_user(user=self.request.user, **filters.validated_data)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "show_rejection": True}
