@@ -11,7 +11,7 @@ class ListingsConfig(AppConfig):
         from accounts import hooks
 
         from .selectors import personal_quota
-        from .services import archive_personal_listings
+        from .services.listings import archive_personal_listings
 
         hooks.register_listing_quota(personal_quota)
         hooks.register_deletion_cleanup(archive_personal_listings)

@@ -310,6 +310,14 @@ class MediaKind(models.TextChoices):
     PANORAMA = "panorama", _("360° panorama")
 
 
+class MediaProcessing(models.TextChoices):
+    """Videos get a poster, a duration and an H.264 rendition in the background."""
+
+    PENDING = "pending", _("Pending")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
 def media_upload_to(instance: "ListingMedia", filename: str) -> str:
     # Unguessable, and nothing of the uploader's file name (which may carry a path).
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
@@ -326,6 +334,9 @@ class ListingMedia(models.Model):
     rendition = models.FileField(upload_to=media_upload_to, max_length=200, blank=True)
     duration_s = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    processing = models.CharField(
+        max_length=16, choices=MediaProcessing.choices, default=MediaProcessing.READY
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -350,3 +361,44 @@ class Favorite(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} ♥ {self.listing_id}"
+
+
+class ReportReason(models.TextChoices):
+    SPAM = "spam", _("Spam")
+    FRAUD = "fraud", _("Fraud")
+    PROHIBITED = "prohibited", _("Prohibited item")
+    WRONG_CATEGORY = "wrong_category", _("Wrong category")
+    DUPLICATE = "duplicate", _("Duplicate")
+    OTHER = "other", _("Other")
+
+
+class ReportStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DISMISSED = "dismissed", _("Dismissed as unfounded")
+    UPHELD = "upheld", _("Upheld")
+
+
+class Report(models.Model):
+    """A user's complaint about a listing; one per user and listing."""
+
+    id = models.BigAutoField(primary_key=True)
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports"
+    )
+    reason = models.CharField(max_length=16, choices=ReportReason.choices)
+    comment = models.TextField(max_length=1000, blank=True)
+    status = models.CharField(
+        max_length=16, choices=ReportStatus.choices, default=ReportStatus.OPEN
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=("listing", "reporter"), name="report_once_per_user"),
+        )
+        indexes = (models.Index(fields=("listing", "status"), name="report_listing_status_idx"),)
+
+    def __str__(self) -> str:
+        return f"{self.reason} report on {self.listing_id}"

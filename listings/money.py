@@ -5,12 +5,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from .models import Currency, ExchangeRate
 
 CENT = Decimal("0.01")
+# Used for a currency staff have not given a rate (the data migration seeds these too).
+FALLBACK_RATES = {"KGS": Decimal("1"), "KZT": Decimal("0.170000"), "USD": Decimal("87.450000")}
 
 
 def current_rates() -> dict[str, Decimal]:
-    rates = {rate.currency: rate.kgs_per_unit for rate in ExchangeRate.objects.all()}
-    rates.setdefault(Currency.KGS, Decimal(1))
-    return rates
+    stored = {rate.currency: rate.kgs_per_unit for rate in ExchangeRate.objects.all()}
+    return {**FALLBACK_RATES, **stored, "KGS": Decimal(1)}
 
 
 def converted_prices(

@@ -46,6 +46,8 @@ def listing_get_for_editor(*, user: Any, listing_id: Any) -> Listing:
 def listing_is_seller_side(*, user: Any, listing: Listing) -> bool:
     if user is None or not user.is_authenticated:
         return False
+    if listing.business_id is None:
+        return bool(listing.author_id == user.pk)
     return Listing.objects.filter(seller_side_q(user), pk=listing.pk).exists()
 
 

@@ -1,12 +1,15 @@
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from .views import listings
 
 router = SimpleRouter()
-router.register("listings", views.ListingViewSet, basename="listing")
+router.register("listings", listings.ListingViewSet, basename="listing")
 
 urlpatterns = [
-    path("me/listings/", views.MyListingsView.as_view(), name="my-listings"),
+    path("me/listings/", listings.MyListingsView.as_view(), name="my-listings"),
+    path("", include("listings.urls_media")),
+    path("", include("listings.urls_engagement")),
+    path("", include("listings.urls_reference")),
     *router.urls,
 ]

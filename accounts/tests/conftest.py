@@ -160,7 +160,8 @@ def me_client(tokens: dict[str, str]) -> APIClient:
 
 @pytest.fixture
 def restore_hooks() -> Iterator[None]:
-    """Let a test register deletion guards and cleanups; put the registries back afterwards."""
+    """Let a test register hooks (deletion guards, cleanups, quota, businesses); put the
+    registries back afterwards."""
     saved = {
         name: list(getattr(hooks, name))
         for name in ("_deletion_guards", "_deletion_cleanups", "_listing_quota", "_businesses")

@@ -222,6 +222,23 @@ def test_a_users_decisions_are_his_own(client_for: Callable[[User], APIClient]) 
     ]
 
 
+def test_the_documents_in_force_are_public_and_match_what_is_recorded(
+    user: User, me_client: APIClient, settings: LazySettings
+) -> None:
+    new_version(settings, "personal_data_processing", "2026-09")
+
+    documents = APIClient().get("/api/v1/legal/documents/").json()
+    decide(me_client, "personal_data_processing", True)
+
+    assert [document["kind"] for document in documents] == KINDS
+    for document in documents:
+        assert set(document) >= {"kind", "version", "title", "url"}
+        assert document["url"].startswith("https://")
+    in_force = {document["kind"]: document["version"] for document in documents}
+    assert in_force["personal_data_processing"] == "2026-09"
+    assert Consent.objects.get(user=user).version == "2026-09"
+
+
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_consents_need_a_logged_in_caller(method: str) -> None:
     response = getattr(APIClient(), method)(CONSENTS)

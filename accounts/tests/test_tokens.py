@@ -141,14 +141,6 @@ def test_logout_leaves_the_users_other_sessions_alone(user: User) -> None:
     assert refresh(tablet_session["refresh"]).status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "accounts/services/auth.py:99 (auth_logout → _load_refresh) verifies the token first, "
-        "and simplejwt's verify() refuses a blacklisted one: logging out twice is 401, though "
-        "the docstring promises 'a token already revoked is fine' (a retried logout fails)"
-    ),
-)
 def test_logging_out_twice_is_fine(tokens: dict[str, str]) -> None:
     client = bearer(tokens["access"])
     client.post(LOGOUT, {"refresh": tokens["refresh"]}, format="json")

@@ -11,9 +11,9 @@ from accounts.services import audit_record
 from business.models import Business, Membership
 from marketplace.celery import enqueue_on_commit
 
-from .exceptions import InvalidTransition, ListingLimitReached, MediaRequired, NotABusinessSeller
-from .lifecycle import TRANSITIONS, can_move
-from .models import (
+from ..exceptions import InvalidTransition, ListingLimitReached, MediaRequired, NotABusinessSeller
+from ..lifecycle import TRANSITIONS, can_move
+from ..models import (
     QUOTA_STATUSES,
     CarDetails,
     Category,
@@ -23,7 +23,7 @@ from .models import (
     RealEstateDetails,
     Status,
 )
-from .money import converted_prices
+from ..money import converted_prices
 
 DETAILS_MODELS: dict[str, type[CarDetails] | type[HorseDetails] | type[RealEstateDetails]] = {
     Category.CAR: CarDetails,

@@ -11,15 +11,15 @@ from rest_framework.response import Response
 
 from business.models import Business
 
-from .models import Listing, Status
-from .selectors import (
+from ..models import Listing, Status
+from ..selectors import (
     listing_get_for_editor,
     listing_get_for_viewer,
     listing_is_seller_side,
     listings_of_user,
 )
-from .serializers import ListingCreateSerializer, ListingDetailSerializer, ListingUpdateSerializer
-from .services import (
+from ..serializers import ListingCreateSerializer, ListingDetailSerializer, ListingUpdateSerializer
+from ..services.listings import (
     listing_archive,
     listing_create,
     listing_mark_sold,
@@ -40,9 +40,12 @@ class ListingViewSet(viewsets.GenericViewSet):
     def get_queryset(self) -> QuerySet[Listing]:
         return Listing.objects.none()  # every lookup is a scoping selector below
 
-    def _answer(self, listing: Listing, *, code: int = status.HTTP_200_OK) -> Response:
-        # Re-read through the selector so the answer has everything it shows.
-        listing = listing_get_for_viewer(user=self.request.user, listing_id=listing.pk)
+    def _answer(
+        self, listing: Listing, *, code: int = status.HTTP_200_OK, reload: bool = True
+    ) -> Response:
+        if reload:
+            # After a write: re-read through the selector, with everything the answer shows.
+            listing = listing_get_for_viewer(user=self.request.user, listing_id=listing.pk)
         show_rejection = self.request.user.is_authenticated and (
             self.request.user.is_moderator
             or listing_is_seller_side(user=self.request.user, listing=listing)
@@ -80,7 +83,8 @@ class ListingViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses=ListingDetailSerializer, operation_id="listings_retrieve")
     def retrieve(self, request: Request, pk: Any = None) -> Response:
-        return self._answer(listing_get_for_viewer(user=request.user, listing_id=pk))
+        listing = listing_get_for_viewer(user=request.user, listing_id=pk)
+        return self._answer(listing, reload=False)
 
     @extend_schema(
         request=ListingUpdateSerializer,

@@ -1,0 +1,1 @@
+"""Every write to listings. One module per topic; import from the module that owns it."""

@@ -1,0 +1,1 @@
+"""The HTTP surface of listings, one module per topic."""
