@@ -76,12 +76,13 @@ def _hit_database(limit: Limit) -> tuple[int, int]:
 
 
 def hit(*limits: Limit) -> None:
-    """Count one hit on every limit; raise RateLimited if any is over, with the longest wait.
+    """Count one hit on each limit in order; raise RateLimited at the first one that is over.
 
-    Every limit is counted even when an earlier one refuses, so hammering one key cannot be
-    used to probe another.
+    Later limits are not counted for a refused request, so refused calls do not use up a
+    wider budget: a client tapping "resend" does not burn his hourly codes, and one abuser
+    refused by his own limits cannot exhaust the global SMS ceiling for everyone. Order the
+    limits from the narrowest to the widest.
     """
-    waits: list[int] = []
     for limit in limits:
         try:
             count, ttl = _hit_redis(limit) if settings.REDIS_URL else _hit_database(limit)
@@ -89,6 +90,4 @@ def hit(*limits: Limit) -> None:
             logger.error("Security limit store unavailable (%s); refusing", type(exc).__name__)
             raise ServiceUnavailable from exc
         if count > limit.limit:
-            waits.append(ttl)
-    if waits:
-        raise RateLimited(retry_after=max(waits))
+            raise RateLimited(retry_after=ttl)

@@ -10,6 +10,7 @@ class ListingsConfig(AppConfig):
     def ready(self) -> None:
         from accounts import hooks
 
+        from . import price_tasks  # noqa: F401 - registers the task in every process
         from .selectors import personal_quota
         from .services.listings import archive_personal_listings
 

@@ -52,16 +52,17 @@ def otp_send(*, phone: str, purpose: str, ip: str, user: User | None = None) -> 
     """
     hit(
         Limit(f"otp:resend:{phone}", 1, settings.OTP_RESEND_SECONDS),
-        Limit(f"otp:phone:{phone}", settings.OTP_PER_PHONE_PER_HOUR, 3600),
         Limit(f"otp:ip:{ip}", settings.OTP_PER_IP_PER_HOUR, 3600),
+        Limit(f"otp:phone:{phone}", settings.OTP_PER_PHONE_PER_HOUR, 3600),
         Limit("otp:global", settings.SMS_GLOBAL_PER_MINUTE, 60),
     )
     code = f"{secrets.randbelow(10**6):06d}"
     now = timezone.now()
     with transaction.atomic():
-        # A new code supersedes the ones before it.
+        # A new code supersedes the ones before it — the same requester's only: another user
+        # asking to move to this number must not cancel a pending phone change.
         PhoneCode.objects.filter(
-            phone=phone, purpose=purpose, used_at__isnull=True, expires_at__gt=now
+            phone=phone, purpose=purpose, user=user, used_at__isnull=True, expires_at__gt=now
         ).update(expires_at=now)
         PhoneCode.objects.create(
             phone=phone,

@@ -524,14 +524,6 @@ def test_a_code_one_user_asked_for_does_not_work_for_another(
     assert alice_client.post(PHONE_VERIFY, {"phone": NEW_PHONE, "code": code}).status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "accounts/services/otp.py:63-65: a new code expires every live code for the phone and "
-        "purpose whoever asked for it, so any logged-in user who knows the number can cancel "
-        "another user's pending phone change (filter the supersede by `user` too)"
-    ),
-)
 def test_another_users_request_does_not_cancel_my_phone_change_code(
     client_for: Callable[[User], APIClient],
     ask_for_phone_change: Callable[..., Any],

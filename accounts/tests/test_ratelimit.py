@@ -144,15 +144,6 @@ def test_a_global_ceiling_caps_codes_from_many_addresses(
     assert len(outbox) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "accounts/ratelimit.py:85-92 counts every limit even when an earlier one refuses, and "
-        "accounts/services/otp.py:57 puts the global SMS ceiling among them: one client whose "
-        "requests are all refused (per phone or per IP, no SMS sent) still uses up the ceiling "
-        "meant for SMS sent, and locks every other user out of logging in"
-    ),
-)
 def test_refused_requests_do_not_use_up_the_global_sms_ceiling(
     request_code: Callable[..., Any], settings: LazySettings, outbox: list[sms.SmsMessage]
 ) -> None:
@@ -168,14 +159,6 @@ def test_refused_requests_do_not_use_up_the_global_sms_ceiling(
     assert someone_else.status_code == 202
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "accounts/ratelimit.py:85-92 counts refused hits too: a user who taps 'resend' five "
-        "times within the first minute has received one code but has spent the hourly budget "
-        "of 5 (accounts/services/otp.py:55) and cannot log in for an hour"
-    ),
-)
 def test_taps_on_resend_within_the_minute_do_not_spend_the_hourly_budget(
     request_code: Callable[..., Any], settings: LazySettings, outbox: list[sms.SmsMessage]
 ) -> None:
