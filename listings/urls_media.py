@@ -1,5 +1,18 @@
 """Routes of this topic; mounted by listings.urls."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from .views import media
+
+urlpatterns: list[URLPattern] = [
+    path(
+        "listings/<uuid:listing_id>/media/",
+        media.ListingMediaView.as_view(),
+        name="listing-media",
+    ),
+    path(
+        "listings/<uuid:listing_id>/media/<uuid:media_id>/",
+        media.ListingMediaItemView.as_view(),
+        name="listing-media-item",
+    ),
+]

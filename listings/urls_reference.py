@@ -1,5 +1,9 @@
 """Routes of this topic; mounted by listings.urls."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from .views import reference
+
+urlpatterns: list[URLPattern] = [
+    path("reference/", reference.ReferenceView.as_view(), name="reference"),
+]

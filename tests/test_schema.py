@@ -4,9 +4,12 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, settings
 from openapi_spec_validator import validate
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from marketplace.wsgi import application
 
@@ -55,7 +58,19 @@ def test_docs_page_is_served(client: Client) -> None:
 fuzzed = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 
 
+@pytest.fixture
+def keep_connection_open() -> Any:
+    """Calling the WSGI app directly fires request signals that close the database connection
+    — inside the test's transaction. Django's test client disconnects them the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.mark.fuzz
+@pytest.mark.usefixtures("keep_connection_open")
 @fuzzed.parametrize()
 @settings(
     max_examples=25,
@@ -64,4 +79,8 @@ fuzzed = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 )
 def test_api_fuzz_no_server_errors_and_documented_shapes(case: Any) -> None:
     # The in-process WSGI transport does not decompress; GZipMiddleware is tested elsewhere.
-    case.call_and_validate(headers={"Accept-Encoding": "identity"})
+    # "Schema-valid data is accepted" does not hold for an API with business rules (a valid
+    # phone string that is no Kyrgyz mobile, a code that is wrong): that check is left out.
+    case.call_and_validate(
+        headers={"Accept-Encoding": "identity"}, excluded_checks=[positive_data_acceptance]
+    )

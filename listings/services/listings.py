@@ -122,7 +122,7 @@ def listing_create(
 
 
 def _move(
-    listing: Listing, target: str, *, actor: User, data: dict[str, Any] | None = None
+    listing: Listing, target: str, *, actor: User | None, data: dict[str, Any] | None = None
 ) -> None:
     if not can_move(listing.status, target):
         raise InvalidTransition
@@ -205,3 +205,23 @@ def archive_personal_listings(user: User) -> None:
         status=Status.ARCHIVED
     ):
         _move(listing, Status.ARCHIVED, actor=user, data={"reason": "account_deleted"})
+
+
+def listing_approve(*, listing: Listing, actor: User | None) -> Listing:
+    """pending_review → active (`published_at` set the first time). Moderation's decision
+    service wraps this with its event and the seller's notification."""
+    with transaction.atomic():
+        listing = _locked(listing)
+        _move(listing, Status.ACTIVE, actor=actor)
+    return listing
+
+
+def listing_reject(*, listing: Listing, actor: User | None, code: str, note: str = "") -> Listing:
+    """pending_review or active → rejected, with the reason the seller side is shown."""
+    with transaction.atomic():
+        listing = _locked(listing)
+        if not can_move(listing.status, Status.REJECTED):
+            raise InvalidTransition
+        listing.rejection_code, listing.rejection_note = code, note
+        _move(listing, Status.REJECTED, actor=actor, data={"code": code})
+    return listing

@@ -133,6 +133,7 @@ def test_the_detail_costs_the_same_queries_however_much_media_it_has(
     listing_id = personal_listing(author, "active")
     add_image(listing_id)
     client = client_for(UserFactory())
+    client.get(f"/api/v1/listings/{listing_id}/")  # the day's first read also counts the view
     with django_assert_max_num_queries(3) as few:  # the caller, the listing, its media
         client.get(f"/api/v1/listings/{listing_id}/")
     for _ in range(5):

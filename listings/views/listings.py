@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from business.models import Business
 
 from ..models import Listing, Status
+from .engagement import count_listing_view
 from ..selectors import (
     listing_get_for_editor,
     listing_get_for_viewer,
@@ -84,6 +85,7 @@ class ListingViewSet(viewsets.GenericViewSet):
     @extend_schema(responses=ListingDetailSerializer, operation_id="listings_retrieve")
     def retrieve(self, request: Request, pk: Any = None) -> Response:
         listing = listing_get_for_viewer(user=request.user, listing_id=pk)
+        count_listing_view(request, listing)
         return self._answer(listing, reload=False)
 
     @extend_schema(

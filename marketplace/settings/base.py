@@ -240,6 +240,7 @@ SPECTACULAR_SETTINGS = {
         "BusinessRoleEnum": "accounts.serializers.BUSINESS_ROLES",
         "ConsentKindEnum": "accounts.models.ConsentKind.choices",
         "MediaKindEnum": "listings.models.MediaKind.choices",
+        "ReportReasonEnum": "listings.models.ReportReason.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -270,9 +271,13 @@ if not DEBUG and SIMPLE_JWT["SIGNING_KEY"] == SECRET_KEY:
 # matching path pattern sets the limit, else REQUEST_BODY_MAX_BYTES.
 REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", 1024 * 1024, minimum=1024)
 AVATAR_MAX_BYTES = 5 * 1024 * 1024
+# A listing's media (listings.services.media): a larger file answers 413.
+MEDIA_VIDEO_MAX_BYTES = 200 * 1024 * 1024
+MEDIA_IMAGE_MAX_BYTES = 15 * 1024 * 1024
 REQUEST_BODY_LIMITS: list[tuple[str, int]] = [
     (r"^/admin/", 20 * 1024 * 1024),
     (r"^/api/v1/me/avatar/$", AVATAR_MAX_BYTES + 64 * 1024),  # room for multipart framing
+    (r"^/api/v1/listings/[^/]+/media/$", MEDIA_VIDEO_MAX_BYTES + 1024 * 1024),
 ]
 DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
 

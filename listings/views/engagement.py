@@ -1,0 +1,136 @@
+"""Favorites, phone reveals, reports and view counting: what buyers do to a listing."""
+
+from typing import Any, cast
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from marketplace.api.client_ip import client_ip
+
+from ..models import Favorite, Listing, Report, ReportReason
+from ..selectors import listing_get_for_viewer
+from ..serializers import ListingDetailSerializer
+from ..services.engagement import (
+    favorite_add,
+    favorite_remove,
+    favorites_of_user,
+    listing_count_view,
+    listing_reveal_phone,
+    report_create,
+)
+
+NO_CONTENT = OpenApiResponse(description="Done; nothing to return.")
+# The contract's error shape, for the statuses the schema hook does not add to every operation.
+ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _user(request: Request) -> User:
+    """The authenticated caller (the default permission, IsAuthenticated, has checked)."""
+    return cast(User, request.user)
+
+
+def count_listing_view(request: Request, listing: Listing) -> None:
+    """Count this read of a listing toward its views: once a day per user, or per address for
+    anonymous callers; never the seller side's own."""
+    user = request.user
+    if user.is_authenticated:
+        listing_count_view(listing_id=listing.pk, viewer_key=f"user:{user.pk}", user_id=user.pk)
+    else:
+        listing_count_view(listing_id=listing.pk, viewer_key=f"ip:{client_ip(request)}")
+
+
+class FavoriteView(APIView):
+    @extend_schema(request=None, responses={204: NO_CONTENT}, operation_id="listings_favorite")
+    def post(self, request: Request, pk: Any) -> Response:
+        listing = listing_get_for_viewer(user=request.user, listing_id=pk)
+        favorite_add(user=_user(request), listing=listing)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={204: NO_CONTENT}, operation_id="listings_unfavorite")
+    def delete(self, request: Request, pk: Any) -> Response:
+        # A favorite can be removed after its listing left the caller's sight (sold, paused):
+        # he knows that one exists. Without a favorite, a listing he cannot see is a 404.
+        if not favorite_remove(user=_user(request), listing_id=pk):
+            listing_get_for_viewer(user=request.user, listing_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MyFavoritesView(ListAPIView):
+    """The caller's favorited listings that he may still see, the latest favorited first."""
+
+    serializer_class = ListingDetailSerializer
+
+    def get_queryset(self) -> QuerySet[Favorite]:
+        if getattr(self, "swagger_fake_view", False):  # the OpenAPI schema is being built
+            return Favorite.objects.none()
+        # Favorites, not listings: the default cursor pagination then orders by
+        # `-created_at` of the favorite, i.e. by when each listing was favorited.
+        return favorites_of_user(user=_user(self.request))
+
+    @extend_schema(operation_id="me_favorites")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.list(request, *args, **kwargs)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        listings = [favorite.listing for favorite in page or ()]
+        return self.get_paginated_response(self.get_serializer(listings, many=True).data)
+
+
+class PhoneSerializer(serializers.Serializer):
+    phone = serializers.CharField(help_text="E.164, e.g. +996700123456.")
+
+
+class PhoneRevealView(APIView):
+    @extend_schema(
+        request=None,
+        responses={
+            200: PhoneSerializer,
+            503: OpenApiResponse(ERROR, description="The reveal limit cannot be checked."),
+        },
+        operation_id="listings_phone",
+    )
+    def post(self, request: Request, pk: Any) -> Response:
+        phone = listing_reveal_phone(user=_user(request), listing_id=pk)
+        return Response(PhoneSerializer({"phone": phone}).data)
+
+
+class ReportCreateSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=ReportReason.choices)
+    comment = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Report
+        fields = ("id", "reason", "comment", "status", "created_at")
+        read_only_fields = fields
+
+
+class ReportView(APIView):
+    @extend_schema(
+        request=ReportCreateSerializer,
+        responses={
+            201: ReportSerializer,
+            409: OpenApiResponse(ERROR, description="already_reported"),
+        },
+        operation_id="listings_report",
+    )
+    def post(self, request: Request, pk: Any) -> Response:
+        # Who may see it first: a listing the caller cannot see is a 404 whatever the body.
+        listing = listing_get_for_viewer(user=request.user, listing_id=pk)
+        serializer = ReportCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        report = report_create(
+            reporter=_user(request),
+            listing=listing,
+            reason=serializer.validated_data["reason"],
+            comment=serializer.validated_data.get("comment", ""),
+        )
+        return Response(ReportSerializer(report).data, status=status.HTTP_201_CREATED)

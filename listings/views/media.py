@@ -1,0 +1,94 @@
+"""A listing's media: upload, reorder, delete. Seller side only; 404 for everyone else."""
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import tasks  # noqa: F401 - registers listings.process_video in the web process
+from ..models import MediaKind
+from ..selectors import listing_get_for_editor
+from ..serializers import MediaSerializer
+from ..services.media import media_add, media_delete, media_move
+
+
+class MediaUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        allow_empty_file=False,
+        help_text="Video: MP4, MOV or WebM up to 200 MB. Photo or 360° panorama: JPEG, PNG or "
+        "WebP up to 15 MB. The type is read from the bytes, not from the name.",
+    )
+    kind = serializers.ChoiceField(choices=MediaKind.choices)
+    position = serializers.IntegerField(
+        min_value=0, required=False, help_text="Where to insert it; by default, last."
+    )
+
+
+class MediaMoveSerializer(serializers.Serializer):
+    position = serializers.IntegerField(
+        min_value=0, help_text="The new position, from 0; past the end means last."
+    )
+
+
+def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _item(request: Request, media: Any, code: int = status.HTTP_200_OK) -> Response:
+    return Response(MediaSerializer(media, context={"request": request}).data, status=code)
+
+
+class ListingMediaView(APIView):
+    parser_classes = (MultiPartParser,)
+
+    @extend_schema(
+        request={"multipart/form-data": MediaUploadSerializer},
+        responses={201: MediaSerializer},
+        operation_id="listings_media_create",
+    )
+    def post(self, request: Request, listing_id: Any) -> Response:
+        listing = listing_get_for_editor(user=request.user, listing_id=listing_id)
+        data = _valid(MediaUploadSerializer, request)
+        media = media_add(
+            listing=listing,
+            actor=request.user,  # type: ignore[arg-type]
+            kind=data["kind"],
+            upload=data["file"],
+            position=data.get("position"),
+        )
+        return _item(request, media, status.HTTP_201_CREATED)
+
+
+class ListingMediaItemView(APIView):
+    parser_classes = (JSONParser,)
+
+    @extend_schema(
+        request=MediaMoveSerializer,
+        responses=MediaSerializer,
+        operation_id="listings_media_move",
+    )
+    def patch(self, request: Request, listing_id: Any, media_id: Any) -> Response:
+        listing = listing_get_for_editor(user=request.user, listing_id=listing_id)
+        data = _valid(MediaMoveSerializer, request)
+        media = media_move(
+            listing=listing,
+            media_id=media_id,
+            actor=request.user,  # type: ignore[arg-type]
+            position=data["position"],
+        )
+        return _item(request, media)
+
+    @extend_schema(
+        responses={204: OpenApiResponse(description="Deleted, with its files.")},
+        operation_id="listings_media_delete",
+    )
+    def delete(self, request: Request, listing_id: Any, media_id: Any) -> Response:
+        listing = listing_get_for_editor(user=request.user, listing_id=listing_id)
+        media_delete(listing=listing, media_id=media_id, actor=request.user)  # type: ignore[arg-type]
+        return Response(status=status.HTTP_204_NO_CONTENT)
