@@ -9,10 +9,13 @@ class ListingsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import hooks
+        from accounts.demo import register_demo_seeder
 
-        from . import price_tasks  # noqa: F401 - registers the task in every process
+        from . import price_tasks, tasks  # noqa: F401 - registered in every process
+        from .demo import seed_listings
         from .selectors import personal_quota
         from .services.listings import archive_personal_listings
 
+        register_demo_seeder(order=20, seeder=seed_listings)
         hooks.register_listing_quota(personal_quota)
         hooks.register_deletion_cleanup(archive_personal_listings)

@@ -197,8 +197,21 @@ def demo_video() -> SimpleUploadedFile | None:
         target = Path(folder) / "demo.mp4"
         subprocess.run(  # noqa: S603 - fixed arguments, no user input
             [
-                ffmpeg, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=360x640:rate=24",
-                "-t", "2", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-y", str(target),
+                ffmpeg,
+                "-v",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc=size=360x640:rate=24",
+                "-t",
+                "2",
+                "-c:v",
+                "libx264",
+                "-pix_fmt",
+                "yuv420p",
+                "-y",
+                str(target),
             ],
             check=True,
             timeout=60,
@@ -228,7 +241,9 @@ def seed_listings(out: OutputWrapper) -> None:
         if not is_new:
             continue
         created += 1
-        media_add(listing=listing, actor=author, kind="image", upload=demo_image(index, data["title"]))
+        media_add(
+            listing=listing, actor=author, kind="image", upload=demo_image(index, data["title"])
+        )
         if index == 0 and (video := demo_video()) is not None:
             media_add(listing=listing, actor=author, kind="video", upload=video)
         listing_submit(listing=listing, actor=author)

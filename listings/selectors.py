@@ -1,13 +1,22 @@
 """Every read of listings, scoped by listings.permissions and shaped for a fixed query count."""
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet, Value
 from django.http import Http404
+from django.utils import timezone
 
-from .models import QUOTA_STATUSES, Favorite, Listing
+from .models import (
+    QUOTA_STATUSES,
+    Favorite,
+    Listing,
+    ListingMedia,
+    MediaKind,
+    MediaProcessing,
+)
 from .permissions import listings_editable_by, listings_visible_to, seller_side_q
 
 
@@ -69,3 +78,13 @@ def personal_quota(user: Any) -> dict[str, int]:
         author=user, business__isnull=True, status__in=QUOTA_STATUSES
     ).count()
     return {"used": used, "limit": settings.PERSONAL_LISTING_LIMIT}
+
+
+def media_pending_videos(*, older_than: timedelta) -> list[Any]:
+    """Ids of videos still waiting for processing after `older_than`."""
+    cutoff = timezone.now() - older_than
+    return list(
+        ListingMedia.objects.filter(
+            kind=MediaKind.VIDEO, processing=MediaProcessing.PENDING, created_at__lt=cutoff
+        ).values_list("pk", flat=True)
+    )

@@ -201,8 +201,19 @@ class MediaSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ListingMedia
-        fields = ("id", "kind", "url", "poster_url", "thumbnail_url", "duration_s", "position")
+        fields = (
+            "id",
+            "kind",
+            "url",
+            "poster_url",
+            "thumbnail_url",
+            "duration_s",
+            "position",
+            "processing",
+        )
+        read_only_fields = fields
 
+    @extend_schema_field(serializers.URLField())
     def get_url(self, media: ListingMedia) -> str:
         # The H.264 rendition, once made, is what every client can play.
         return str(absolute(self.context["request"], media.rendition or media.file))

@@ -1,9 +1,11 @@
 """Background work on listings' media; enqueued after commit, by name."""
 
+from datetime import timedelta
 from typing import Any
 
 from marketplace.celery import ExternalCallTask, app
 
+from .selectors import media_pending_videos
 from .services.media import ENCODE_TIMEOUT_S, media_process_video
 
 
@@ -16,3 +18,13 @@ from .services.media import ENCODE_TIMEOUT_S, media_process_video
 )
 def process_video_task(*, media_id: Any) -> None:
     media_process_video(media_id=media_id)
+
+
+@app.task(name="listings.requeue_pending_videos")
+def requeue_pending_videos_task() -> int:
+    """The sweep behind the Redis policy: videos whose processing was never enqueued (the
+    broker was down after the upload committed) are sent again. Processing is idempotent."""
+    stale = media_pending_videos(older_than=timedelta(minutes=15))
+    for media_id in stale:
+        process_video_task.apply_async(kwargs={"media_id": str(media_id)})
+    return len(stale)

@@ -5,6 +5,7 @@ import os
 from typing import Any
 
 from celery import Celery, Task
+from celery.exceptions import NotRegistered
 from django.db import transaction
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings.local")
@@ -43,6 +44,8 @@ def enqueue_on_commit(task_name: str, **kwargs: Any) -> None:
     def send() -> None:
         try:
             app.tasks[task_name].apply_async(kwargs=kwargs)
+        except NotRegistered:
+            logger.error("No task named %s is registered; nothing was enqueued", task_name)
         except Exception:
             logger.exception("Could not enqueue %s; its sweep will retry", task_name)
 

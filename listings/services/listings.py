@@ -172,6 +172,20 @@ def listing_update(*, listing: Listing, actor: User, data: dict[str, Any]) -> Li
     return listing
 
 
+def listing_note_media_change(*, listing: Listing, actor: User, change: str) -> None:
+    """A media change of an active listing sends it back to review, like a text edit.
+
+    Call inside the change's transaction, with the listing row locked.
+    """
+    if listing.status == Status.ACTIVE:
+        _move(
+            listing,
+            Status.PENDING_REVIEW,
+            actor=actor,
+            data={"fields": ["media"], "change": change},
+        )
+
+
 def listing_submit(*, listing: Listing, actor: User) -> Listing:
     with transaction.atomic():
         listing = _locked(listing)
@@ -212,6 +226,8 @@ def listing_approve(*, listing: Listing, actor: User | None) -> Listing:
     service wraps this with its event and the seller's notification."""
     with transaction.atomic():
         listing = _locked(listing)
+        if listing.status != Status.PENDING_REVIEW:
+            raise InvalidTransition  # a paused listing resumes by payment, not by approval
         _move(listing, Status.ACTIVE, actor=actor)
     return listing
 

@@ -37,6 +37,7 @@ from marketplace.celery import enqueue_on_commit
 
 from ..exceptions import MediaLimitReached, PayloadTooLarge, UnsupportedMediaType
 from ..models import Listing, ListingMedia, MediaKind, MediaProcessing, Status
+from .listings import listing_note_media_change
 
 logger = logging.getLogger(__name__)
 
@@ -335,6 +336,7 @@ def media_add(
             media.save()
             others.insert(index, media)
             _renumber(others)
+            listing_note_media_change(listing=listing, actor=actor, change="added")
             audit_record(
                 actor=actor,
                 action="listing.media_added",
@@ -383,6 +385,7 @@ def media_delete(*, listing: Listing, media_id: Any, actor: User) -> None:
         media.delete()
         items.remove(media)
         _renumber(items)
+        listing_note_media_change(listing=listing, actor=actor, change="deleted")
         audit_record(
             actor=actor,
             action="listing.media_deleted",

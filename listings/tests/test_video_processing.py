@@ -16,11 +16,12 @@ import pytest
 from django.conf import LazySettings
 from django.core.files.storage import InMemoryStorage, default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image
 
 from listings.models import ListingMedia
 from listings.services import media as media_service
-from listings.tasks import process_video_task
+from listings.tasks import process_video_task, requeue_pending_videos_task
 from listings.tests.conftest import client_for, create
 from tests.helpers import assert_error
 
@@ -450,10 +451,6 @@ def test_a_video_lets_the_listing_be_submitted(
     assert response.json()["status"] == "pending_review"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="listings/apps.py ready() must import listings.tasks, as accounts does",
-)
 def test_a_web_process_knows_the_video_task_without_a_worker() -> None:
     # Nothing but Django's start-up has run: enqueue_on_commit looks the task up by name.
     script = (
@@ -468,3 +465,20 @@ def test_a_web_process_knows_the_video_task_without_a_worker() -> None:
     )
 
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_the_sweep_requeues_videos_left_pending(
+    author: Any, listing_id: str, videos: dict[str, Path]
+) -> None:
+    # An upload whose processing was never enqueued (the broker was down after the commit).
+    response = upload_file(author, listing_id, videos["h264.mp4"])
+    media_id = response.json()["id"]
+    ListingMedia.objects.filter(pk=media_id).update(
+        created_at=timezone.now() - timezone.timedelta(hours=1)
+    )
+    assert ListingMedia.objects.get(pk=media_id).processing == "pending"
+
+    requeued = requeue_pending_videos_task.apply().get()
+
+    assert requeued == 1
+    assert ListingMedia.objects.get(pk=media_id).processing == "ready"

@@ -12,7 +12,6 @@ from rest_framework.response import Response
 from business.models import Business
 
 from ..models import Listing, Status
-from .engagement import count_listing_view
 from ..selectors import (
     listing_get_for_editor,
     listing_get_for_viewer,
@@ -27,6 +26,7 @@ from ..services.listings import (
     listing_submit,
     listing_update,
 )
+from .engagement import count_listing_view
 
 
 class ListingViewSet(viewsets.GenericViewSet):

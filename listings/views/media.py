@@ -9,7 +9,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import tasks  # noqa: F401 - registers listings.process_video in the web process
 from ..models import MediaKind
 from ..selectors import listing_get_for_editor
 from ..serializers import MediaSerializer

@@ -196,7 +196,12 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Every periodic task of the project, in one place. Later issues add their sweeps here.
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    "listings-requeue-pending-videos": {
+        "task": "listings.requeue_pending_videos",
+        "schedule": timedelta(minutes=10),
+    },
+}
 
 # --- API --------------------------------------------------------------------------------------
 
