@@ -11,13 +11,14 @@ HOST ?= 127.0.0.1
 # Dummy values that let `docker-compose config` resolve the required variables.
 COMPOSE_CHECK_ENV := SECRET_KEY=check JWT_SIGNING_KEY=check METRICS_TOKEN=check
 
-.PHONY: help run test lint worker messages clean
+.PHONY: help run test lint worker messages bench clean
 
 help:
 	@echo "make run     - install, migrate, load demo data and serve http://$(HOST):$(PORT)"
 	@echo "make test    - lint, type-check and run the whole suite on PostgreSQL and Redis"
 	@echo "make worker  - Celery worker and beat (needs REDIS_URL)"
 	@echo "make messages - refresh and compile the ru/ky/en translations"
+	@echo "make bench   - feed and search load test on PostgreSQL (BENCH_ARGS=\"--listings 1000000\")"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -46,7 +47,8 @@ lint: $(VENV)/.dev
 
 test: export DJANGO_SETTINGS_MODULE = marketplace.settings.test
 test: lint
-	$(PY) manage.py makemigrations --check --dry-run
+	env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=marketplace.settings.local \
+		$(PY) manage.py makemigrations --check --dry-run
 	@command -v docker-compose >/dev/null || { echo "docker-compose is missing (apt-get install docker-compose): it checks docker-compose.yml"; exit 1; }
 	$(COMPOSE_CHECK_ENV) docker-compose config -q
 	$(VENV)/bin/pytest -n 2
@@ -61,6 +63,10 @@ messages: $(VENV)/.dev
 		--no-obsolete --no-wrap
 	$(PY) locale/translations.py
 	$(PY) manage.py compilemessages --ignore=.venv
+
+bench: $(VENV)/.dev
+	$(PIP) install -r requirements-bench.txt
+	$(PY) bench/feed_search.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3* staticfiles .pytest_cache .mypy_cache .ruff_cache

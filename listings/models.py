@@ -4,9 +4,11 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 PRICE_CEILING = Decimal("1000000000000")  # above any horse, car or house in KGS
@@ -95,6 +97,9 @@ class Listing(models.Model):
     views_count = models.PositiveIntegerField(default=0)
     favorites_count = models.PositiveIntegerField(default=0)
     phone_reveals_count = models.PositiveIntegerField(default=0)
+    # The current continuous boost: [boost_started_at, boosted_until). The feed asks "boosted
+    # when the scroll began", which needs the start as well as the end.
+    boost_started_at = models.DateTimeField(null=True, blank=True)
     boosted_until = models.DateTimeField(null=True, blank=True)
     client_id = models.CharField(max_length=64, blank=True, default="")
     rejection_code = models.CharField(max_length=32, blank=True)
@@ -102,6 +107,9 @@ class Listing(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Full-text document (title weighted A; description and details B), kept up to date by
+    # the services on every write; PostgreSQL only (its GIN index is in migration 0006).
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         verbose_name = _("listing")
@@ -133,6 +141,44 @@ class Listing(models.Model):
         indexes = (
             models.Index(fields=("author", "status"), name="listing_author_status_idx"),
             models.Index(fields=("business", "status"), name="listing_business_status_idx"),
+            # The feed's unboosted part and search's default order: newest active first,
+            # walked by keyset (published_at, id) — never OFFSET.
+            models.Index(
+                F("published_at").desc(),
+                F("id").desc(),
+                name="listing_active_newest_idx",
+                condition=Q(status="active"),
+            ),
+            # The feed with ?category= (and search by category alone).
+            models.Index(
+                "category",
+                F("published_at").desc(),
+                F("id").desc(),
+                name="listing_active_cat_newest_idx",
+                condition=Q(status="active"),
+            ),
+            # The feed's boosted part: the ~1% of active listings with a boost end ahead.
+            models.Index(
+                fields=("boosted_until",),
+                name="listing_active_boost_idx",
+                condition=Q(status="active", boosted_until__isnull=False),
+            ),
+            # Price sorts and ranges, in each currency (prices are stored converted).
+            *(
+                models.Index(
+                    fields=(f"price_{code}", "id"),
+                    name=f"listing_active_price_{code}_idx",
+                    condition=Q(status="active"),
+                )
+                for code in ("kgs", "kzt", "usd")
+            ),
+            # City and region filters match case-insensitively (UPPER(...) = UPPER(...)).
+            models.Index(
+                Upper("city"), name="listing_active_city_idx", condition=Q(status="active")
+            ),
+            models.Index(
+                Upper("region"), name="listing_active_region_idx", condition=Q(status="active")
+            ),
         )
 
     def __str__(self) -> str:
@@ -218,7 +264,13 @@ class CarDetails(models.Model):
         constraints = (
             models.CheckConstraint(name="car_year_plausible", condition=Q(year__gte=1950)),
         )
-        indexes = (models.Index(fields=("make", "model"), name="car_make_model_idx"),)
+        indexes = (
+            # Make and model filters are case-insensitive: index what they compare.
+            models.Index(Upper("make"), Upper("model"), name="car_make_model_idx"),
+            models.Index(fields=("year",), name="car_year_idx"),
+            models.Index(fields=("mileage_km",), name="car_mileage_idx"),
+            models.Index(fields=("fuel", "transmission", "body_type"), name="car_choices_idx"),
+        )
 
     def __str__(self) -> str:
         return f"{self.make} {self.model} {self.year}"
@@ -253,6 +305,12 @@ class HorseDetails(models.Model):
     purpose = models.CharField(max_length=16, choices=HorsePurpose.choices, blank=True)
     pedigree = models.TextField(max_length=5000, blank=True)
     vaccinated = models.BooleanField(null=True, blank=True)
+
+    class Meta:
+        indexes = (
+            models.Index(Upper("breed"), name="horse_breed_idx"),
+            models.Index(fields=("sex", "purpose"), name="horse_sex_purpose_idx"),
+        )
 
     def __str__(self) -> str:
         return f"{self.breed} {self.sex} {self.birth_year}"
@@ -298,6 +356,10 @@ class RealEstateDetails(models.Model):
                 | Q(floors_total__isnull=True)
                 | Q(floor__lte=models.F("floors_total")),
             ),
+        )
+        indexes = (
+            models.Index(fields=("property_type", "deal_type", "rooms"), name="estate_kind_idx"),
+            models.Index(fields=("area_m2",), name="estate_area_idx"),
         )
 
     def __str__(self) -> str:

@@ -12,13 +12,20 @@ from rest_framework import serializers
 from .models import (
     PRICE_CEILING,
     VIN_VALIDATOR,
+    CarBody,
     CarDetails,
     Category,
     Currency,
+    DealType,
+    Fuel,
     HorseDetails,
+    HorsePurpose,
+    HorseSex,
     Listing,
     ListingMedia,
+    PropertyType,
     RealEstateDetails,
+    Transmission,
 )
 from .money import converted_prices
 
@@ -345,3 +352,204 @@ class ListingDetailSerializer(serializers.ModelSerializer):
         if not self.context.get("show_rejection") or not listing.rejection_code:
             return None
         return {"code": listing.rejection_code, "note": listing.rejection_note}
+
+
+# --- The card: everything a feed or search item shows, without another call ------------------
+
+
+class CoverSerializer(serializers.Serializer):
+    video_url = serializers.URLField(required=False)
+    poster_url = serializers.URLField(required=False)
+    image_url = serializers.URLField(required=False)
+
+
+class CarKeyDetails(serializers.Serializer):
+    make = serializers.CharField()
+    model = serializers.CharField()
+    year = serializers.IntegerField()
+    mileage_km = serializers.IntegerField()
+
+
+class HorseKeyDetails(serializers.Serializer):
+    breed = serializers.CharField()
+    sex = serializers.CharField()
+    age = serializers.IntegerField()
+
+
+class RealEstateKeyDetails(serializers.Serializer):
+    property_type = serializers.CharField()
+    deal_type = serializers.CharField()
+    rooms = serializers.IntegerField(allow_null=True)
+    area_m2 = serializers.DecimalField(max_digits=10, decimal_places=2)
+
+
+KEY_DETAILS_SCHEMA = PolymorphicProxySerializer(
+    component_name="ListingKeyDetails",
+    serializers=[CarKeyDetails, HorseKeyDetails, RealEstateKeyDetails],
+    resource_type_field_name=None,
+)
+
+
+def key_details(listing: Listing) -> dict[str, Any]:
+    details = details_of(listing)
+    if listing.category == Category.CAR:
+        return {
+            "make": details.make,
+            "model": details.model,
+            "year": details.year,
+            "mileage_km": details.mileage_km,
+        }
+    if listing.category == Category.HORSE:
+        return {
+            "breed": details.breed,
+            "sex": details.sex,
+            "age": timezone.localdate().year - details.birth_year,
+        }
+    return {
+        "property_type": details.property_type,
+        "deal_type": details.deal_type,
+        "rooms": details.rooms,
+        "area_m2": f"{details.area_m2:.2f}",
+    }
+
+
+def cover_of(listing: Listing, request: Any) -> dict[str, str]:
+    """The video when there is one (its rendition once made), else the first photo."""
+    media = list(listing.media.all())  # prefetched, ordered by position
+    cover: dict[str, str] = {}
+    video = next((m for m in media if m.kind == "video"), None)
+    image = next((m for m in media if m.kind in ("image", "panorama")), None)
+    if video is not None:
+        cover["video_url"] = str(absolute(request, video.rendition or video.file))
+        if video.poster:
+            cover["poster_url"] = str(absolute(request, video.poster))
+    if image is not None:
+        cover["image_url"] = str(absolute(request, image.file))
+    return cover
+
+
+class ListingCardSerializer(serializers.ModelSerializer):
+    price = serializers.DecimalField(max_digits=15, decimal_places=2)
+    prices = serializers.SerializerMethodField()
+    cover = serializers.SerializerMethodField()
+    key_details = serializers.SerializerMethodField()
+    seller = serializers.SerializerMethodField()
+    is_boosted = serializers.SerializerMethodField()
+    is_favorited = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Listing
+        fields = (
+            "id",
+            "category",
+            "title",
+            "price",
+            "currency",
+            "prices",
+            "is_negotiable",
+            "city",
+            "region",
+            "cover",
+            "key_details",
+            "seller",
+            "is_boosted",
+            "views_count",
+            "favorites_count",
+            "is_favorited",
+            "published_at",
+        )
+        read_only_fields = fields
+
+    get_prices = ListingDetailSerializer.get_prices
+    get_seller = ListingDetailSerializer.get_seller
+    get_is_boosted = ListingDetailSerializer.get_is_boosted
+    get_is_favorited = ListingDetailSerializer.get_is_favorited
+
+    @extend_schema_field(CoverSerializer)
+    def get_cover(self, listing: Listing) -> dict[str, str]:
+        return cover_of(listing, self.context["request"])
+
+    @extend_schema_field(KEY_DETAILS_SCHEMA)
+    def get_key_details(self, listing: Listing) -> dict[str, Any]:
+        return key_details(listing)
+
+
+# --- Search filters -----------------------------------------------------------------------------
+
+
+def _choices(choices: Any) -> serializers.ListField:
+    return serializers.ListField(child=serializers.ChoiceField(choices=choices), required=False)
+
+
+def _texts() -> serializers.ListField:
+    return serializers.ListField(child=short_text(), required=False)
+
+
+class SearchFiltersSerializer(serializers.Serializer):
+    """The query string of `GET /listings/`: each filter may repeat for several values."""
+
+    category = serializers.ChoiceField(choices=Category.choices, required=False)
+    q = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    currency = serializers.ChoiceField(choices=Currency.choices, required=False)
+    price_min = serializers.DecimalField(
+        max_digits=17, decimal_places=2, min_value=Decimal(0), required=False
+    )
+    price_max = serializers.DecimalField(
+        max_digits=17, decimal_places=2, min_value=Decimal(0), required=False
+    )
+    city = _texts()
+    region = _texts()
+    make = _texts()
+    model = _texts()
+    breed = _texts()
+    year_min = serializers.IntegerField(min_value=1950, max_value=2100, required=False)
+    year_max = serializers.IntegerField(min_value=1950, max_value=2100, required=False)
+    mileage_max = serializers.IntegerField(min_value=0, required=False)
+    fuel = _choices(Fuel.choices)
+    transmission = _choices(Transmission.choices)
+    body_type = _choices(CarBody.choices)
+    sex = _choices(HorseSex.choices)
+    purpose = _choices(HorsePurpose.choices)
+    property_type = _choices(PropertyType.choices)
+    deal_type = _choices(DealType.choices)
+    rooms = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=100), required=False
+    )
+    area_min = serializers.DecimalField(
+        max_digits=10, decimal_places=2, min_value=Decimal(0), required=False
+    )
+    area_max = serializers.DecimalField(
+        max_digits=10, decimal_places=2, min_value=Decimal(0), required=False
+    )
+    business = serializers.UUIDField(required=False)
+    ordering = serializers.ChoiceField(
+        choices=(("-published_at", "-published_at"), ("price", "price"), ("-price", "-price")),
+        required=False,
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        for low, high in (
+            ("price_min", "price_max"),
+            ("year_min", "year_max"),
+            ("area_min", "area_max"),
+        ):
+            if (
+                attrs.get(low) is not None
+                and attrs.get(high) is not None
+                and attrs[low] > attrs[high]
+            ):
+                raise serializers.ValidationError(
+                    {low: [_("Must not be greater than %(field)s.") % {"field": high}]}
+                )
+        attrs.setdefault("currency", settings.DEFAULT_CURRENCY)
+        return attrs
+
+
+class FeedFiltersSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=Category.choices, required=False)
+
+
+class CardPageSerializer(serializers.Serializer):
+    results = ListingCardSerializer(many=True)
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)

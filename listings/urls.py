@@ -1,13 +1,15 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from .views import listings
+from .views import feed, listings
 
 router = SimpleRouter()
 router.register("listings", listings.ListingViewSet, basename="listing")
 
 urlpatterns = [
     path("me/listings/", listings.MyListingsView.as_view(), name="my-listings"),
+    # Before the router: its detail route would take "feed" for an id.
+    path("listings/feed/", feed.FeedView.as_view(), name="listing-feed"),
     path("", include("listings.urls_media")),
     path("", include("listings.urls_engagement")),
     path("", include("listings.urls_reference")),

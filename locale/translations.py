@@ -201,6 +201,7 @@ RU = {
     "You cannot report your own listing.": "Нельзя пожаловаться на своё объявление.",
     "Upload a JPEG, PNG or WebP photo, or an MP4, MOV or WebM video.": "Загрузите фото в формате JPEG, PNG или WebP либо видео в формате MP4, MOV или WebM.",
     "A listing can have at most 1 video, 20 photos and 5 panoramas.": "В объявлении может быть не более 1 видео, 20 фото и 5 панорам.",
+    "Must not be greater than %(field)s.": "Не должно быть больше %(field)s.",
 }
 
 KY = {
@@ -417,6 +418,7 @@ KY = {
     "You cannot report your own listing.": "Өз жарыяңызга даттана албайсыз.",
     "Upload a JPEG, PNG or WebP photo, or an MP4, MOV or WebM video.": "JPEG, PNG же WebP форматындагы сүрөт же MP4, MOV же WebM форматындагы видео жүктөңүз.",
     "A listing can have at most 1 video, 20 photos and 5 panoramas.": "Жарыяда эң көп 1 видео, 20 сүрөт жана 5 панорама болушу мүмкүн.",
+    "Must not be greater than %(field)s.": "%(field)s маанисинен чоң болбошу керек.",
 }
 
 TABLES = {"ru": RU, "ky": KY, "en": {}}

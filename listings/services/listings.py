@@ -24,6 +24,7 @@ from ..models import (
     Status,
 )
 from ..money import converted_prices
+from .search import listing_refresh_search_vector
 
 DETAILS_MODELS: dict[str, type[CarDetails] | type[HorseDetails] | type[RealEstateDetails]] = {
     Category.CAR: CarDetails,
@@ -110,6 +111,7 @@ def listing_create(
             _set_prices(listing)
             listing.save()
             DETAILS_MODELS[listing.category].objects.create(listing=listing, **data["details"])
+            listing_refresh_search_vector(listing)
             audit_record(actor=author, action="listing.created", target=listing)
     except IntegrityError:
         # The same offline draft sent twice at once: the unique constraint kept one.
@@ -163,6 +165,9 @@ def listing_update(*, listing: Listing, actor: User, data: dict[str, Any]) -> Li
                 **data["details"]
             )
         listing.save()
+        # Re-read with fresh details: the cached one-to-one still holds the old ones.
+        fresh = Listing.objects.select_related(listing.category).get(pk=listing.pk)
+        listing_refresh_search_vector(fresh)
         if listing.status == Status.ACTIVE and SUBSTANTIVE_FIELDS & data.keys():
             _move(listing, Status.PENDING_REVIEW, actor=actor, data={"fields": sorted(data)})
         else:

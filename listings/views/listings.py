@@ -18,7 +18,13 @@ from ..selectors import (
     listing_is_seller_side,
     listings_of_user,
 )
-from ..serializers import ListingCreateSerializer, ListingDetailSerializer, ListingUpdateSerializer
+from ..serializers import (
+    CardPageSerializer,
+    ListingCreateSerializer,
+    ListingDetailSerializer,
+    ListingUpdateSerializer,
+    SearchFiltersSerializer,
+)
 from ..services.listings import (
     listing_archive,
     listing_create,
@@ -26,7 +32,9 @@ from ..services.listings import (
     listing_submit,
     listing_update,
 )
+from . import feed
 from .engagement import count_listing_view
+from .feed import PAGING
 
 
 class ListingViewSet(viewsets.GenericViewSet):
@@ -36,7 +44,16 @@ class ListingViewSet(viewsets.GenericViewSet):
     http_method_names = ("get", "post", "patch", "delete", "head", "options")
 
     def get_permissions(self) -> list[Any]:
-        return [AllowAny()] if self.action == "retrieve" else [IsAuthenticated()]
+        public = self.action in ("retrieve", "list")
+        return [AllowAny()] if public else [IsAuthenticated()]
+
+    @extend_schema(
+        parameters=[SearchFiltersSerializer, *PAGING],
+        responses=CardPageSerializer,
+        operation_id="listings_search",
+    )
+    def list(self, request: Request) -> Response:
+        return feed.search(request)
 
     def get_queryset(self) -> QuerySet[Listing]:
         return Listing.objects.none()  # every lookup is a scoping selector below

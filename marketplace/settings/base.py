@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "django_prometheus",
     "corsheaders",
     "rest_framework",
@@ -118,6 +119,9 @@ if DATABASE_URL:
     _db["ENGINE"] = "django_prometheus.db.backends.postgresql"
     _db["CONN_MAX_AGE"] = 0  # the pool keeps connections; Django must hand them back
     _db["OPTIONS"] = {
+        # Search's typo fallback: a word at 0.4 trigram similarity ("Mersedes" for
+        # "Mercedes") counts as alike; PostgreSQL's default of 0.6 misses most typos.
+        "options": "-c pg_trgm.word_similarity_threshold=0.4",
         "pool": {
             "min_size": env_int("DATABASE_POOL_MIN_SIZE", 1, minimum=0),
             "max_size": env_int("DATABASE_POOL_MAX_SIZE", 10, minimum=1),

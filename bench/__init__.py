@@ -1,0 +1,1 @@
+"""The feed and search benchmark (`make bench`); see docs/performance.md."""

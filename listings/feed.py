@@ -1,0 +1,257 @@
+"""The vertical feed and search: keyset pages that stay still while the catalogue moves.
+
+A cursor pins the moment the scroll began (`pin`): only listings published by then are shown,
+and "boosted" means boosted at that moment, so a listing published, boosted or unboosted
+while the user scrolls never makes a card repeat or go missing. Pages are walked by keyset —
+`WHERE (key, id) < (last key, last id)` on an index — never OFFSET, so page 50 costs what
+page 1 does.
+"""
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, cast
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.db import connection
+from django.db.models import F, FloatField, Q, QuerySet, prefetch_related_objects
+from django.db.models.functions import Cast, Upper
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError
+
+from .models import Listing, Status
+from .money import price_column
+from .selectors import with_card_data
+from .services.search import SEARCH_CONFIG
+
+
+def _invalid_cursor() -> ValidationError:
+    return ValidationError({"cursor": [_("Invalid cursor.")]})
+
+
+@dataclass
+class Cursor:
+    """Opaque to the client: base64 of a small JSON object."""
+
+    pin: datetime
+    part: str = ""  # the feed: "boosted" or "rest"; search: its ordering mode
+    after: list[Any] = field(default_factory=list)  # the last item's sort key, then its id
+
+    def encode(self) -> str:
+        payload = {"pin": self.pin.isoformat(), "part": self.part, "after": self.after}
+        raw = json.dumps(payload, separators=(",", ":"), default=str).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> "Cursor":
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+            payload = json.loads(raw)
+            pin = datetime.fromisoformat(payload["pin"])
+            after = payload["after"]
+            part = payload["part"]
+        except (ValueError, KeyError, TypeError, binascii.Error):
+            raise _invalid_cursor() from None
+        if timezone.is_naive(pin) or not isinstance(after, list) or not isinstance(part, str):
+            raise _invalid_cursor()
+        return cls(pin=pin, part=part, after=after)
+
+
+def _cards(listings: QuerySet[Listing], *, user: Any, limit: int) -> list[Listing]:
+    """Rows for cards, without their media: those are fetched once for the whole page."""
+    return list(with_card_data(listings, user=user).prefetch_related(None)[:limit])
+
+
+def _with_media(items: list[Listing]) -> list[Listing]:
+    # One query for the page's media, in display order (ListingMedia's default ordering).
+    prefetch_related_objects(items, "media")
+    return items
+
+
+def _after(keys: list[str], values: list[Any], descending: bool) -> Q:
+    """Keyset condition `(k1, k2, ...) < (v1, v2, ...)` (or `>`), spelled out for the ORM."""
+    op = "lt" if descending else "gt"
+    condition = Q()
+    for index in range(len(keys) - 1, -1, -1):
+        strict = Q(**{f"{keys[index]}__{op}": values[index]})
+        equal = Q(**{keys[i]: values[i] for i in range(index)})
+        condition = (equal & strict) if not condition else (equal & strict) | condition
+    return condition
+
+
+def _parse_after(after: list[Any], kinds: tuple[type, ...]) -> list[Any]:
+    if len(after) != len(kinds):
+        raise _invalid_cursor()
+    try:
+        return [
+            datetime.fromisoformat(v) if kind is datetime else kind(v)
+            for v, kind in zip(after, kinds, strict=True)
+        ]
+    except (ValueError, TypeError, InvalidOperation):
+        raise _invalid_cursor() from None
+
+
+@dataclass
+class Page:
+    items: list[Listing]
+    next: Cursor | None
+
+
+def _boosted_at(pin: datetime) -> Q:
+    return Q(boost_started_at__lte=pin, boosted_until__gt=pin)
+
+
+def feed_page(*, user: Any, category: str | None, cursor: Cursor | None, size: int) -> Page:
+    """Active listings boosted at the pin first, then the rest; newest published first in each."""
+    pin = cursor.pin if cursor else timezone.now()
+    base = Listing.objects.filter(status=Status.ACTIVE, published_at__lte=pin)
+    if category:
+        base = base.filter(category=category)
+    keys = ["published_at", "id"]
+    part = cursor.part if cursor else "boosted"
+    after = _parse_after(cursor.after, (datetime, str)) if cursor and cursor.after else None
+    if part not in ("boosted", "rest"):
+        raise _invalid_cursor()
+    items: list[Listing] = []
+    for segment in ("boosted", "rest"):
+        if segment == "boosted" and part == "rest":
+            continue
+        wanted = size - len(items)
+        if segment == "boosted":
+            listings = base.filter(_boosted_at(pin))
+        else:
+            listings = base.exclude(_boosted_at(pin))
+        if after is not None and segment == part:
+            listings = listings.filter(_after(keys, after, descending=True))
+        rows = _cards(listings.order_by("-published_at", "-id"), user=user, limit=wanted + 1)
+        if len(rows) > wanted:
+            if wanted == 0:  # the page ended exactly with the boosted part
+                return Page(_with_media(items), Cursor(pin, segment, []))
+            items += rows[:wanted]
+            last = items[-1]
+            published = cast(datetime, last.published_at)  # active listings are published
+            cursor = Cursor(pin, segment, [published.isoformat(), str(last.pk)])
+            return Page(_with_media(items), cursor)
+        items += rows
+    return Page(_with_media(items), None)
+
+
+# --- Search -------------------------------------------------------------------------------------
+
+
+def _text_query(q: str) -> SearchQuery | None:
+    """Every word must match; the last one as a prefix, as users type."""
+    words = ["".join(ch for ch in word if ch.isalnum()) for word in q.split()]
+    words = [word for word in words if word]
+    if not words:
+        return None
+    terms = [*words[:-1], f"{words[-1]}:*"]
+    return SearchQuery(" & ".join(terms), search_type="raw", config=SEARCH_CONFIG)
+
+
+TEXT_FILTERS = {
+    "city": "city",
+    "region": "region",
+    "make": "car__make",
+    "model": "car__model",
+    "breed": "horse__breed",
+}
+CHOICE_FILTERS = {
+    "fuel": "car__fuel",
+    "transmission": "car__transmission",
+    "body_type": "car__body_type",
+    "sex": "horse__sex",
+    "purpose": "horse__purpose",
+    "property_type": "real_estate__property_type",
+    "deal_type": "real_estate__deal_type",
+    "rooms": "real_estate__rooms",
+}
+
+
+def _filtered(filters: dict[str, Any]) -> QuerySet[Listing]:
+    listings = Listing.objects.filter(status=Status.ACTIVE)
+    if filters.get("category"):
+        listings = listings.filter(category=filters["category"])
+    for name, path in TEXT_FILTERS.items():
+        if filters.get(name):
+            # Case-insensitive equality, matching the UPPER(...) indexes.
+            alias = f"_{name}_upper"
+            listings = listings.alias(**{alias: Upper(path)}).filter(
+                **{f"{alias}__in": [value.upper() for value in filters[name]]}
+            )
+    for name, path in CHOICE_FILTERS.items():
+        if filters.get(name):
+            listings = listings.filter(**{f"{path}__in": filters[name]})
+    ranges = {
+        "year_min": "car__year__gte",
+        "year_max": "car__year__lte",
+        "mileage_max": "car__mileage_km__lte",
+        "area_min": "real_estate__area_m2__gte",
+        "area_max": "real_estate__area_m2__lte",
+    }
+    for name, lookup in ranges.items():
+        if filters.get(name) is not None:
+            listings = listings.filter(**{lookup: filters[name]})
+    column = price_column(filters["currency"])
+    if filters.get("price_min") is not None:
+        listings = listings.filter(**{f"{column}__gte": filters["price_min"]})
+    if filters.get("price_max") is not None:
+        listings = listings.filter(**{f"{column}__lte": filters["price_max"]})
+    if filters.get("business"):
+        listings = listings.filter(business_id=filters["business"])
+    return listings
+
+
+def search_page(*, user: Any, filters: dict[str, Any], cursor: Cursor | None, size: int) -> Page:
+    """Active listings matching every filter, in the requested order, by keyset."""
+    pin = cursor.pin if cursor else timezone.now()
+    listings = _filtered(filters).filter(published_at__lte=pin)
+    q = (filters.get("q") or "").strip()
+    ordering = filters.get("ordering") or ("relevance" if q else "-published_at")
+    mode = cursor.part if cursor else ""
+    if q and connection.vendor != "postgresql":
+        listings = listings.filter(Q(title__icontains=q) | Q(description__icontains=q))
+        if ordering == "relevance":
+            ordering = "-published_at"
+    elif q:
+        query = _text_query(q)
+        if query is None:
+            listings = listings.none()
+        elif mode == "similar" or (
+            mode == "" and not listings.filter(search_vector=query).exists()
+        ):
+            # No word matches: perhaps a typo. Titles that look alike, most alike first.
+            mode = "similar"
+            # Word similarity: "Mersedes" is close to the word "Mercedes" in a long title.
+            listings = listings.annotate(
+                score=Cast(TrigramWordSimilarity(q, "title"), FloatField())
+            ).filter(title__trigram_word_similar=q)
+        else:
+            mode = "text"
+            # As float8: the cursor carries the score, and a float4 would not round-trip.
+            listings = listings.filter(search_vector=query).annotate(
+                score=Cast(SearchRank(F("search_vector"), query), FloatField())
+            )
+    kinds: tuple[type, ...]
+    if ordering == "relevance" and q and mode in ("text", "similar"):
+        keys, kinds, descending = ["score", "id"], (float, str), True
+    elif ordering in ("price", "-price"):
+        column = price_column(filters["currency"])
+        keys, kinds, descending = [column, "id"], (Decimal, str), ordering == "-price"
+    else:
+        keys, kinds, descending = ["published_at", "id"], (datetime, str), True
+    if cursor and cursor.after:
+        listings = listings.filter(_after(keys, _parse_after(cursor.after, kinds), descending))
+    order = [f"-{key}" if descending else key for key in keys]
+    rows = _cards(listings.order_by(*order), user=user, limit=size + 1)
+    if len(rows) <= size:
+        return Page(_with_media(rows), None)
+    items = _with_media(rows[:size])
+    last = items[-1]
+    values = [getattr(last, key) for key in keys]
+    after = [v.isoformat() if isinstance(v, datetime) else str(v) for v in values]
+    return Page(items, Cursor(pin, mode, after))

@@ -1,0 +1,83 @@
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+from rest_framework.views import APIView
+
+from ..feed import Cursor, Page, feed_page, search_page
+from ..models import Category
+from ..serializers import (
+    CardPageSerializer,
+    FeedFiltersSerializer,
+    ListingCardSerializer,
+    SearchFiltersSerializer,
+)
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 50
+
+PAGING = [
+    OpenApiParameter("cursor", str, description="The `next` link's cursor."),
+    OpenApiParameter("page_size", int, description="Default 20; larger values are capped at 50."),
+]
+
+
+def page_size(request: Request) -> int:
+    """A larger page size is capped, not refused; anything unusable means the default."""
+    try:
+        wanted = int(request.query_params.get("page_size", DEFAULT_PAGE_SIZE))
+    except ValueError:
+        return DEFAULT_PAGE_SIZE
+    return DEFAULT_PAGE_SIZE if wanted < 1 else min(wanted, MAX_PAGE_SIZE)
+
+
+def cursor_of(request: Request) -> Cursor | None:
+    token = request.query_params.get("cursor")
+    return Cursor.decode(token) if token else None
+
+
+def answer(request: Request, page: Page) -> Response:
+    next_url = None
+    if page.next is not None:
+        next_url = replace_query_param(request.build_absolute_uri(), "cursor", page.next.encode())
+    cards = ListingCardSerializer(page.items, many=True, context={"request": request}).data
+    return Response({"results": cards, "next": next_url, "previous": None})
+
+
+def _filters(serializer_class: type, request: Request) -> dict[str, Any]:
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class FeedView(APIView):
+    """The vertical video feed: boosted first, then newest; the cursor pins the scroll."""
+
+    permission_classes = (AllowAny,)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("category", enum=Category.values), *PAGING],
+        responses=CardPageSerializer,
+        operation_id="listings_feed",
+    )
+    def get(self, request: Request) -> Response:
+        filters = _filters(FeedFiltersSerializer, request)
+        page = feed_page(
+            user=request.user,
+            category=filters.get("category"),
+            cursor=cursor_of(request),
+            size=page_size(request),
+        )
+        return answer(request, page)
+
+
+def search(request: Request) -> Response:
+    """`GET /listings/` (the listing viewset's list): search over active listings."""
+    filters = _filters(SearchFiltersSerializer, request)
+    page = search_page(
+        user=request.user, filters=filters, cursor=cursor_of(request), size=page_size(request)
+    )
+    return answer(request, page)
