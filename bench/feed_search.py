@@ -31,6 +31,7 @@ import os
 import platform
 import random
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -983,6 +984,17 @@ class Server:
             os.killpg(pgid, signal.SIGKILL)  # workers left behind by the master
 
 
+def machine_busy_ticks() -> int:
+    """Clock ticks all CPUs spent busy since boot (/proc/stat), for the share used elsewhere."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(fields) - fields[3] - fields[4]  # all but idle and iowait
+
+
+def children_ticks() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (usage.ru_utime + usage.ru_stime) * CLOCK_TICKS
+
+
 def ticks_spent(before: dict[int, int], after: dict[int, int]) -> int:
     return sum(ticks - before.get(pid, 0) for pid, ticks in after.items())
 
@@ -1127,6 +1139,7 @@ class Result:
     server_ms: float
     db_ms: float
     paths: int
+    other_cores: float  # CPUs kept busy by everything else on the machine meanwhile
 
     @property
     def rps(self) -> float:
@@ -1175,9 +1188,13 @@ def measure(
         paths_file.write_text("\n".join(paths) + "\n")
         for count in connections:
             run_wrk(wrk, server.base, paths_file, count, max(2.0, seconds / 4))  # warm-up
-            before = server.cpu()
+            before, busy, wrk_ticks = server.cpu(), machine_busy_ticks(), children_ticks()
             raw = run_wrk(wrk, server.base, paths_file, count, seconds)
             after = server.cpu()
+            busy, wrk_ticks = machine_busy_ticks() - busy, children_ticks() - wrk_ticks
+            server_ticks = ticks_spent(before.server, after.server)
+            db_ticks = ticks_spent(before.database, after.database)
+            other = max(0.0, busy - server_ticks - db_ticks - wrk_ticks)
             requests = int(raw["requests"])
             per_request = 1000 / CLOCK_TICKS / max(1, requests)
             result = Result(
@@ -1190,15 +1207,17 @@ def measure(
                 p50=raw["p50"] / 1000,
                 p95=raw["p95"] / 1000,
                 p99=raw["p99"] / 1000,
-                server_ms=ticks_spent(before.server, after.server) * per_request,
-                db_ms=ticks_spent(before.database, after.database) * per_request,
+                server_ms=server_ticks * per_request,
+                db_ms=db_ticks * per_request,
                 paths=len(paths),
+                other_cores=other / CLOCK_TICKS / max(0.001, raw["duration_us"] / 1e6),
             )
             results.append(result)
             log(
                 f"{server.shape:>5} {endpoint:<9} c={count:<2} {result.rps:8.0f} req/s"
                 f"  p50 {result.p50:6.1f}  p95 {result.p95:6.1f}  p99 {result.p99:6.1f} ms"
                 f"  cpu {result.server_ms:5.2f} + db {result.db_ms:5.2f} ms/req"
+                + f"  other {result.other_cores:.2f} CPUs"
                 + (f"  ERRORS {result.errors}" if result.errors else "")
             )
     return results
@@ -1266,6 +1285,7 @@ def table_rows(results: list[Result]) -> list[list[str]]:
                 f"{r.server_ms:.2f}",
                 f"{r.db_ms:.2f}",
                 ratio,
+                f"{r.other_cores:.2f}",
                 str(r.errors) if r.errors else "",
             ]
         )
@@ -1283,6 +1303,7 @@ HEADER = [
     "server CPU ms/req",
     "PostgreSQL CPU ms/req",
     "CPU × floor",
+    "other load (CPUs)",
     "errors",
 ]
 

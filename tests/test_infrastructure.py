@@ -83,7 +83,20 @@ def test_eager_mode_runs_the_task_after_commit(redis_client: Any) -> None:
     assert redis_client.lrange("tests:calls", 0, -1) == [b"ran"]
 
 
-def test_a_failed_enqueue_is_logged_not_raised(caplog: Any) -> None:
+def test_an_enqueue_of_an_unknown_task_is_logged_not_raised(caplog: Any) -> None:
     enqueue_on_commit("tests.no_such_task", marker="x")
 
-    assert "Could not enqueue tests.no_such_task" in caplog.text
+    assert "No task named tests.no_such_task is registered" in caplog.text
+
+
+@pytest.mark.usefixtures("real_broker")
+def test_an_enqueue_with_the_broker_down_is_logged_not_raised(caplog: Any) -> None:
+    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    app.pool.force_close_all()
+    try:
+        enqueue_on_commit("tests.record_call", marker="lost")
+    finally:
+        app.conf.broker_url = settings.CELERY_BROKER_URL
+        app.pool.force_close_all()
+
+    assert "Could not enqueue tests.record_call; its sweep will retry" in caplog.text
