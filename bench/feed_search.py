@@ -52,6 +52,9 @@ import psycopg
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
+# The code the servers run: a snapshot taken at start (see `--source`), so both shapes run the
+# same code even while the work tree changes under them.
+SOURCE = ROOT
 BENCH_DIR = ROOT / "bench"
 LUA_SCRIPT = BENCH_DIR / "feed_search.lua"
 DOC_PATH = ROOT / "docs" / "performance.md"
@@ -111,8 +114,8 @@ def pg_connect(database: str, *, autocommit: bool = False) -> psycopg.Connection
 def migrations_fingerprint() -> str:
     """Changes when any migration, or this loader, changes: then the template is rebuilt."""
     digest = hashlib.sha256(LOADER_VERSION.encode())
-    for path in sorted(ROOT.glob("*/migrations/*.py")):
-        digest.update(str(path.relative_to(ROOT)).encode())
+    for path in sorted(SOURCE.glob("*/migrations/*.py")):
+        digest.update(str(path.relative_to(SOURCE)).encode())
         digest.update(path.read_bytes())
     return f"bench-loader:{digest.hexdigest()[:24]}"
 
@@ -820,11 +823,47 @@ class Loader:
 
 def run_checked(argv: list[str], *, env: dict[str, str], timeout: float) -> None:
     completed = subprocess.run(  # noqa: S603 (fixed argv built here, no shell)
-        argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
+        argv, cwd=SOURCE, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
     if completed.returncode != 0:
         sys.stderr.write(completed.stdout[-4000:] + completed.stderr[-4000:])
         raise SystemExit(f"failed: {' '.join(argv)}")
+
+
+def snapshot(source: str, work: Path) -> Path:
+    """`head`: the last commit; `worktree`: the files as they are now (without .git, .venv).
+    Either way with this bench/ directory on top, and the same code for every shape."""
+    target = work / "src"
+    if source == "head":
+        target.mkdir()
+        archive = subprocess.run(  # noqa: S603 (fixed argv, no shell)
+            ["git", "-C", str(ROOT), "archive", "--format=tar", "HEAD"],  # noqa: S607
+            capture_output=True,
+            timeout=120,
+            check=True,
+        )
+        subprocess.run(  # noqa: S603 (fixed argv, no shell)
+            ["tar", "-x", "-C", str(target)],  # noqa: S607
+            input=archive.stdout,
+            timeout=120,
+            check=True,
+        )
+        commit = subprocess.run(  # noqa: S603 (fixed argv, no shell)
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],  # noqa: S607
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        ).stdout.strip()
+        log(f"serving the last commit, {commit} (--source worktree for uncommitted changes)")
+    else:
+        skip = shutil.ignore_patterns(
+            ".git", ".venv", "media", "staticfiles", "node_modules", "__pycache__", "*.sqlite3*"
+        )
+        shutil.copytree(ROOT, target, ignore=skip)
+        log("serving a copy of the work tree as it is now")
+    shutil.copytree(BENCH_DIR, target / "bench", dirs_exist_ok=True)
+    return target
 
 
 def server_env(work: Path) -> dict[str, str]:
@@ -845,6 +884,9 @@ def server_env(work: Path) -> dict[str, str]:
             # The anonymous throttle (300/min) would answer the load test with 429s.
             "THROTTLE_ANON_RATE": "100000000/min",
             "THROTTLE_USER_RATE": "100000000/min",
+            # As behind nginx: the Lua script sends X-Forwarded-For from 4,096 addresses, so
+            # the throttles and view counters see many clients, not one with a huge history.
+            "TRUSTED_PROXIES": "127.0.0.1/32",
             "PROMETHEUS_MULTIPROC_DIR": str(work / "prometheus"),
             "PYTHONDONTWRITEBYTECODE": "1",
         }
@@ -923,7 +965,7 @@ class Server:
         with self.log_path.open("wb") as log_file:
             self.process = subprocess.Popen(  # noqa: S603 (fixed argv built here, no shell)
                 server_argv(self.shape, self.port),
-                cwd=ROOT,
+                cwd=SOURCE,
                 env=self.env,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
@@ -1142,6 +1184,11 @@ class Result:
     other_cores: float  # CPUs kept busy by everything else on the machine meanwhile
 
     @property
+    def valid(self) -> bool:
+        """More than 1% of failed requests measures the failure, not the endpoint."""
+        return self.errors * 100 <= self.requests
+
+    @property
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
 
@@ -1154,7 +1201,7 @@ def run_wrk(
         wrk,
         f"-t{threads}",
         f"-c{connections}",
-        f"-d{seconds:g}s",
+        f"-d{max(1, round(seconds))}s",
         "--timeout", "10s",
         "--latency",
         "-s", str(LUA_SCRIPT),
@@ -1184,10 +1231,16 @@ def measure(
         paths = gathered.paths.get(endpoint)
         if not paths:
             continue
+        status, body = http_get(server.base + paths[0])
+        if status != 200:
+            note = f"{server.shape}: {endpoint} answered {status} ({body[:200]!r}), not measured"
+            gathered.notes.append(note)
+            log(f"note: {note}")
+            continue
         paths_file = work / f"{endpoint}.paths"
         paths_file.write_text("\n".join(paths) + "\n")
         for count in connections:
-            run_wrk(wrk, server.base, paths_file, count, max(2.0, seconds / 4))  # warm-up
+            run_wrk(wrk, server.base, paths_file, count, max(2, round(seconds / 4)))  # warm-up
             before, busy, wrk_ticks = server.cpu(), machine_busy_ticks(), children_ticks()
             raw = run_wrk(wrk, server.base, paths_file, count, seconds)
             after = server.cpu()
@@ -1286,7 +1339,7 @@ def table_rows(results: list[Result]) -> list[list[str]]:
                 f"{r.db_ms:.2f}",
                 ratio,
                 f"{r.other_cores:.2f}",
-                str(r.errors) if r.errors else "",
+                (f"{r.errors} (invalid)" if not r.valid else str(r.errors)) if r.errors else "",
             ]
         )
     return rows
@@ -1326,34 +1379,35 @@ def pick(results: list[Result], shape: str, endpoint: str, connections: int) -> 
         (
             r
             for r in results
-            if (r.shape, r.endpoint, r.connections) == (shape, endpoint, connections)
+            if (r.shape, r.endpoint, r.connections) == (shape, endpoint, connections) and r.valid
         ),
         None,
     )
 
 
 def faster_shape(results: list[Result]) -> tuple[str, str] | None:
-    """The shape with the higher geometric mean of req/s over the app's endpoints at the
-    highest connection count measured, and the lower server CPU per request."""
+    """The shape with the higher geometric mean of req/s over the app's endpoints (those
+    measured validly in every shape) at the highest connection count measured."""
     shapes = sorted({r.shape for r in results})
     if len(shapes) < 2:
         return None
     top = max(r.connections for r in results)
+    endpoints = [
+        e
+        for e in ENDPOINTS
+        if e != "floor" and all(pick(results, shape, e, top) for shape in shapes)
+    ]
+    if not endpoints:
+        return None
     score: dict[str, float] = {}
     for shape in shapes:
-        rates = [
-            r.rps
-            for r in results
-            if r.shape == shape and r.connections == top and r.endpoint != "floor"
-        ]
-        if not rates or min(rates) <= 0:
-            return None
+        rates = [max(0.001, r.rps) for e in endpoints if (r := pick(results, shape, e, top))]
         score[shape] = math.exp(sum(math.log(x) for x in rates) / len(rates))
     best = max(score, key=lambda s: score[s])
     others = ", ".join(f"{s} {score[s]:,.0f}" for s in shapes if s != best)
-    return (
-        best,
-        f"{best} {score[best]:,.0f} req/s (geometric mean at {top} connections) vs {others}",
+    return best, (
+        f"{best} {score[best]:,.0f} req/s vs {others} (geometric mean over "
+        f"{', '.join(endpoints)} at {top} connections)"
     )
 
 
@@ -1485,6 +1539,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--skip-load", action="store_true", help=f"use {DB_NAME} as it is, without copying"
     )
     parser.add_argument("--rebuild", action="store_true", help="rebuild the template database")
+    parser.add_argument(
+        "--source",
+        choices=("head", "worktree"),
+        default="head",
+        help="serve the last commit (default) or the work tree as it is",
+    )
     parser.add_argument("--output", type=Path, default=DOC_PATH, help="Markdown file to record in")
     parser.add_argument("--no-record", action="store_true", help="print only")
     args = parser.parse_args(argv)
@@ -1507,8 +1567,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise SystemExit("gunicorn is missing: pip install -r requirements-bench.txt")
     started = time.monotonic()
     info = machine()
+    global SOURCE  # set once, before anything reads it
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         work = Path(tmp)
+        SOURCE = snapshot(args.source, work)
         env = server_env(work)
         if args.skip_load:
             log(f"--skip-load: using {DB_NAME} as it is")

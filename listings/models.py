@@ -107,6 +107,8 @@ class Listing(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # When it last entered pending_review: how long it has waited in the moderation queue.
+    review_requested_at = models.DateTimeField(null=True, blank=True)
     # Full-text document (title weighted A; description and details B), kept up to date by
     # the services on every write; PostgreSQL only (its GIN index is in migration 0006).
     search_vector = SearchVectorField(null=True, editable=False)

@@ -485,7 +485,24 @@ def _texts() -> serializers.ListField:
     return serializers.ListField(child=short_text(), required=False)
 
 
-class SearchFiltersSerializer(serializers.Serializer):
+class QueryFiltersSerializer(serializers.Serializer):
+    """Filters from a query string: a filter sent empty (`?category=`) is refused like any
+    other value that is not one of its choices, rather than quietly ignored."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        blank = [
+            name
+            for name in self.fields
+            if name != "q" and name in data and "" in data.getlist(name)
+        ]
+        if blank:
+            raise serializers.ValidationError(
+                {name: [_("This field may not be blank.")] for name in blank}
+            )
+        return super().to_internal_value(data)
+
+
+class SearchFiltersSerializer(QueryFiltersSerializer):
     """The query string of `GET /listings/`: each filter may repeat for several values."""
 
     category = serializers.ChoiceField(choices=Category.choices, required=False)
@@ -545,7 +562,7 @@ class SearchFiltersSerializer(serializers.Serializer):
         return attrs
 
 
-class FeedFiltersSerializer(serializers.Serializer):
+class FeedFiltersSerializer(QueryFiltersSerializer):
     category = serializers.ChoiceField(choices=Category.choices, required=False)
 
 

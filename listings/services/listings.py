@@ -133,6 +133,8 @@ def _move(
     listing.status = target
     if target == Status.ACTIVE and listing.published_at is None:
         listing.published_at = timezone.now()
+    if target == Status.PENDING_REVIEW:
+        listing.review_requested_at = timezone.now()
     listing.save()
     audit_record(
         actor=actor,

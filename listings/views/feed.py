@@ -7,6 +7,8 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
+from marketplace.api.pagination import parse_page_size
+
 from ..feed import Cursor, Page, feed_page, search_page
 from ..models import Category
 from ..serializers import (
@@ -21,17 +23,14 @@ MAX_PAGE_SIZE = 50
 
 PAGING = [
     OpenApiParameter("cursor", str, description="The `next` link's cursor."),
-    OpenApiParameter("page_size", int, description="Default 20; larger values are capped at 50."),
+    OpenApiParameter(
+        "page_size", int, description="From 1; default 20; larger values are capped at 50."
+    ),
 ]
 
 
 def page_size(request: Request) -> int:
-    """A larger page size is capped, not refused; anything unusable means the default."""
-    try:
-        wanted = int(request.query_params.get("page_size", DEFAULT_PAGE_SIZE))
-    except ValueError:
-        return DEFAULT_PAGE_SIZE
-    return DEFAULT_PAGE_SIZE if wanted < 1 else min(wanted, MAX_PAGE_SIZE)
+    return parse_page_size(request, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
 
 
 def cursor_of(request: Request) -> Cursor | None:

@@ -5,6 +5,20 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination as DRFCursorPagination
 
 
+def parse_page_size(request: Any, default: int, maximum: int) -> int:
+    """`page_size`: a whole number from 1; above `maximum` it is capped, not refused."""
+    raw = request.query_params.get("page_size")
+    if raw is None:
+        return default
+    try:
+        wanted = int(raw)
+    except ValueError:
+        wanted = 0
+    if wanted < 1:
+        raise ValidationError({"page_size": [_("A whole number of at least 1.")]})
+    return min(wanted, maximum)
+
+
 class CursorPagination(DRFCursorPagination):
     """The contract's cursor pages: `{results, next, previous}`, 20 by default, at most 50.
 
@@ -16,6 +30,9 @@ class CursorPagination(DRFCursorPagination):
     max_page_size = 50
     page_size_query_param = "page_size"
     ordering = "-created_at"
+
+    def get_page_size(self, request: Any) -> int:
+        return parse_page_size(request, self.page_size, self.max_page_size)
 
     def decode_cursor(self, request: Any) -> Any:
         try:

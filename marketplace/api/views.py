@@ -2,17 +2,19 @@ import hmac
 import logging
 from typing import Any
 
+import prometheus_client
 from django.conf import settings
 from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from django.views.decorators.cache import never_cache
-from django_prometheus.exports import ExportToDjangoView
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.views import APIView
+
+from marketplace.metrics import render_metrics
 
 from .client_ip import client_ip, is_loopback
 from .errors import error_body
@@ -102,4 +104,4 @@ def metrics(request: HttpRequest) -> HttpResponse:
     )
     if not allowed:
         return JsonResponse(error_body("permission_denied"), status=403)
-    return ExportToDjangoView(request)
+    return HttpResponse(render_metrics(), content_type=prometheus_client.CONTENT_TYPE_LATEST)

@@ -205,6 +205,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "listings.requeue_pending_videos",
         "schedule": timedelta(minutes=10),
     },
+    "moderation-requeue-missing-prechecks": {
+        "task": "moderation.requeue_missing_prechecks",
+        "schedule": timedelta(minutes=5),
+    },
 }
 
 # --- API --------------------------------------------------------------------------------------
@@ -405,3 +409,14 @@ EXPO_ACCESS_TOKEN = env_optional_str("EXPO_ACCESS_TOKEN")
 # --- Listings ---------------------------------------------------------------------------------
 
 PERSONAL_LISTING_LIMIT = 5
+
+# --- Moderation -------------------------------------------------------------------------------
+
+# The AI pre-check uses Anthropic's API when a key is set, built-in rules otherwise.
+ANTHROPIC_API_KEY = env_optional_str("ANTHROPIC_API_KEY")
+MODERATION_AI_MODEL = env_str("MODERATION_AI_MODEL", "claude-haiku-4-5")
+MODERATION_AI_TIMEOUT_SECONDS = env_int("MODERATION_AI_TIMEOUT_SECONDS", 20, minimum=1)
+MODERATION_AI_MAX_RETRIES = env_int("MODERATION_AI_MAX_RETRIES", 3, minimum=0)
+# Off by default: only a human publishes. Set to a risk score (e.g. 20) to publish listings
+# the pre-check approves below it.
+MODERATION_AUTO_APPROVE_BELOW = env_int("MODERATION_AUTO_APPROVE_BELOW", None, minimum=1)

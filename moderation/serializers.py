@@ -1,0 +1,67 @@
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from listings.models import Listing
+from listings.serializers import ListingDetailSerializer
+
+from .models import RejectReason
+
+
+class AiVerdictSerializer(serializers.Serializer):
+    verdict = serializers.ChoiceField(choices=("approve", "reject", "needs_review"))
+    risk_score = serializers.IntegerField(min_value=0, max_value=100)
+    reasons = serializers.ListField(child=serializers.CharField())
+    reason_codes = serializers.ListField(child=serializers.CharField())
+    source = serializers.ChoiceField(choices=("anthropic", "rules"))  # type: ignore[assignment]
+    created_at = serializers.DateTimeField()
+
+
+class QueueItemSerializer(serializers.Serializer):
+    listing = serializers.SerializerMethodField()
+    ai_verdict = serializers.SerializerMethodField()
+    reports_count = serializers.IntegerField()
+    waiting_since = serializers.DateTimeField()
+
+    @extend_schema_field(ListingDetailSerializer)
+    def get_listing(self, listing: Listing) -> dict[str, Any]:
+        context = {**self.context, "show_rejection": True}
+        return dict(ListingDetailSerializer(listing, context=context).data)
+
+    @extend_schema_field(AiVerdictSerializer(allow_null=True))
+    def get_ai_verdict(self, listing: Listing) -> dict[str, Any] | None:
+        event = self.context["prechecks"].get(listing.pk)
+        return dict(AiVerdictSerializer(event).data) if event is not None else None
+
+
+class RejectSerializer(serializers.Serializer):
+    reason_code = serializers.ChoiceField(choices=RejectReason.choices)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class DismissSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class HistoryItemSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=(
+            "submitted",
+            "resubmitted",
+            "report",
+            "ai_precheck",
+            "approved",
+            "rejected",
+            "reports_dismissed",
+        )
+    )
+    created_at = serializers.DateTimeField()
+    actor_id = serializers.UUIDField(allow_null=True)
+    verdict = serializers.CharField(allow_null=True)
+    risk_score = serializers.IntegerField(allow_null=True)
+    reasons = serializers.ListField(child=serializers.CharField(), allow_null=True)
+    reason_codes = serializers.ListField(child=serializers.CharField(), allow_null=True)
+    source = serializers.CharField(allow_null=True)  # type: ignore[assignment]
+    reason_code = serializers.CharField(allow_null=True)
+    note = serializers.CharField(allow_null=True)

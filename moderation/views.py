@@ -1,0 +1,120 @@
+from typing import Any, cast
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from listings.models import Listing
+from listings.selectors import listing_get_for_viewer
+from listings.serializers import ListingDetailSerializer
+from marketplace.api.pagination import CursorPagination
+
+from .permissions import IsModerator
+from .selectors import latest_prechecks, moderation_history, moderation_queue
+from .serializers import (
+    DismissSerializer,
+    HistoryItemSerializer,
+    QueueItemSerializer,
+    RejectSerializer,
+)
+from .services import moderation_approve, moderation_dismiss_reports, moderation_reject
+
+
+class QueuePagination(CursorPagination):
+    ordering = ("-risk", "waiting_since", "id")  # type: ignore[assignment]
+
+
+class QueueView(ListAPIView):
+    """Listings waiting for a decision, riskiest and oldest first."""
+
+    permission_classes = (IsModerator,)
+    serializer_class = QueueItemSerializer
+    pagination_class = QueuePagination
+
+    def get_queryset(self) -> Any:
+        return moderation_queue(user=self.request.user)
+
+    @extend_schema(operation_id="moderation_queue")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset()) or []
+        context = {
+            **self.get_serializer_context(),
+            "prechecks": latest_prechecks([listing.pk for listing in page]),
+        }
+        data = QueueItemSerializer(page, many=True, context=context).data
+        return self.get_paginated_response(data)
+
+
+class ModeratorView(APIView):
+    permission_classes = (IsModerator,)
+
+    def moderator(self, request: Request) -> User:
+        return cast(User, request.user)
+
+    def listing(self, request: Request, pk: Any) -> Listing:
+        # The same scoping selector as everywhere: moderators see every listing.
+        return listing_get_for_viewer(user=request.user, listing_id=pk)
+
+    def answer(self, request: Request, listing: Listing) -> Response:
+        listing = listing_get_for_viewer(user=request.user, listing_id=listing.pk)
+        context = {"request": request, "show_rejection": True}
+        return Response(ListingDetailSerializer(listing, context=context).data)
+
+
+class ApproveView(ModeratorView):
+    @extend_schema(
+        request=None, responses=ListingDetailSerializer, operation_id="moderation_approve"
+    )
+    def post(self, request: Request, pk: Any) -> Response:
+        listing = moderation_approve(
+            listing=self.listing(request, pk), moderator=self.moderator(request)
+        )
+        return self.answer(request, listing)
+
+
+class RejectView(ModeratorView):
+    @extend_schema(
+        request=RejectSerializer,
+        responses=ListingDetailSerializer,
+        operation_id="moderation_reject",
+    )
+    def post(self, request: Request, pk: Any) -> Response:
+        listing = self.listing(request, pk)
+        serializer = RejectSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        listing = moderation_reject(
+            listing=listing,
+            moderator=self.moderator(request),
+            reason_code=serializer.validated_data["reason_code"],
+            note=serializer.validated_data.get("note", ""),
+        )
+        return self.answer(request, listing)
+
+
+class DismissReportsView(ModeratorView):
+    @extend_schema(
+        request=DismissSerializer,
+        responses={204: OpenApiResponse(description="Reports closed.")},
+        operation_id="moderation_dismiss_reports",
+    )
+    def post(self, request: Request, pk: Any) -> Response:
+        listing = self.listing(request, pk)
+        serializer = DismissSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        moderation_dismiss_reports(
+            listing=listing,
+            moderator=self.moderator(request),
+            note=serializer.validated_data.get("note", ""),
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class HistoryView(ModeratorView):
+    @extend_schema(responses=HistoryItemSerializer(many=True), operation_id="moderation_events")
+    def get(self, request: Request, pk: Any) -> Response:
+        history = moderation_history(listing=self.listing(request, pk))
+        return Response(HistoryItemSerializer(history, many=True).data)
