@@ -11,11 +11,12 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
-from django.contrib.admin.utils import display_for_field, unquote
+from django.contrib.admin.utils import display_for_field, flatten_fieldsets, unquote
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Q, QuerySet
 from django.db.models.fields.files import FieldFile
+from django.db.models.options import Options
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -36,7 +37,7 @@ from listings.serializers import details_of
 from .exceptions import AlreadyDecided
 from .forms import DismissForm, RejectForm
 from .models import EventKind, ModerationEvent, RejectReason, ReviewItem, Verdict
-from .selectors import latest_prechecks, moderation_history
+from .selectors import latest_prechecks, moderation_history, moderation_queue
 from .services import moderation_approve, moderation_dismiss_reports, moderation_reject
 
 # A row of the queue: a Listing carrying moderation_queue()'s annotations (`risk`,
@@ -60,6 +61,7 @@ HISTORY_KINDS = {
     "resubmitted": _("Resubmitted"),
     "report": _("Report"),
 }
+VERDICT_LABELS = dict(Verdict.choices)
 # Rejections and reports share a few codes (duplicate, other ...); their labels agree.
 REASON_LABELS = {**dict(ReportReason.choices), **dict(RejectReason.choices)}
 
@@ -194,17 +196,19 @@ class ReviewItemAdmin(admin.ModelAdmin):
         (_("Open reports"), {"fields": ("open_reports",)}),
         (_("History"), {"fields": ("history",)}),
     )
-    readonly_fields = tuple(name for _title, options in fieldsets for name in options["fields"])
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return flatten_fieldsets(self.fieldsets)  # every field: nothing is edited here
 
     # --- What the queue is, and who sees it -------------------------------------------------
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         # The same selector as the API: the same rows, annotations and order.
-        return moderation_queue_for(request)
+        return moderation_queue(user=request.user)
 
-    def get_ordering(self, request: HttpRequest) -> list[str]:
+    def get_ordering(self, request: HttpRequest) -> tuple[str, ...]:
         # Listing's own Meta.ordering (newest first) must not override the queue's order.
-        return ["-risk", "waiting_since", "id"]
+        return ("-risk", "waiting_since", "id")
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return ReviewQueueChangeList
@@ -240,8 +244,7 @@ class ReviewItemAdmin(admin.ModelAdmin):
         if picture is None:
             return None
         return format_html(
-            '<img src="{}" alt="" width="64" height="48" style="object-fit: cover" '
-            'loading="lazy">',
+            '<img src="{}" alt="" width="64" height="48" style="object-fit: cover" loading="lazy">',
             picture.url,
         )
 
@@ -295,14 +298,14 @@ class ReviewItemAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("details"))
     def details(self, listing: QueueRow) -> str | None:
-        details = details_of(listing)
-        if details is None:
+        try:
+            details = details_of(listing)
+        except ObjectDoesNotExist:
             return None
         rows = [
             (capfirst(field.verbose_name), display_for_field(value, field, "-"))
             for field in details._meta.fields
-            if field.name != "listing"
-            and (value := getattr(details, field.name)) not in (None, "")
+            if field.name != "listing" and (value := getattr(details, field.name)) not in (None, "")
         ]
         return format_html(
             "<table>{}</table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
@@ -313,7 +316,9 @@ class ReviewItemAdmin(admin.ModelAdmin):
         items = [self._media_item(media) for media in listing.media.all()]
         if not items:
             return None
-        return format_html_join("", '<div style="margin-bottom: 1em">{}</div>', (items,))
+        return format_html_join(
+            "", '<div style="margin-bottom: 1em">{}</div>', ((item,) for item in items)
+        )
 
     def _media_item(self, media: Any) -> SafeString:
         if media.kind == MediaKind.VIDEO:
@@ -383,7 +388,7 @@ class ReviewItemAdmin(admin.ModelAdmin):
         for item in items:
             actor = people.get(item.actor_id)
             facts = [
-                dict(Verdict.choices).get(item.verdict, item.verdict) if item.verdict else None,
+                VERDICT_LABELS.get(item.verdict, item.verdict) if item.verdict else None,
                 f"{gettext('risk')} {item.risk_score}" if item.risk_score is not None else None,
                 REASON_LABELS.get(item.reason_code, item.reason_code) if item.reason_code else None,
                 "; ".join(item.reasons) if item.reasons else None,
@@ -427,11 +432,13 @@ class ReviewItemAdmin(admin.ModelAdmin):
     @admin.action(description=_("Approve the selected listings"), permissions=("change",))
     def approve_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         moderator = self._moderator(request)
+        rows = list(queryset)
         self._decide(
             request,
-            queryset,
+            rows,
             lambda listing: moderation_approve(listing=listing, moderator=moderator),
-            APPROVED,
+            approved_message,
+            left=_left_the_queue(request, rows),
         )
 
     @admin.action(description=_("Reject the selected listings…"), permissions=("change",))
@@ -439,16 +446,18 @@ class ReviewItemAdmin(admin.ModelAdmin):
         """Django's pattern for an action with an intermediate page: the first POST (from the
         list) shows the form; the form posts the action and selection back with `apply`."""
         moderator = self._moderator(request)
+        rows = list(queryset)
         form = RejectForm(request.POST if "apply" in request.POST else None)
         if not form.is_valid():
-            return self._reject_page(request, list(queryset), form, bulk=True)
+            return self._reject_page(request, rows, form, bulk=True)
         self._decide(
             request,
-            queryset,
+            rows,
             lambda listing: moderation_reject(
                 listing=listing, moderator=moderator, **form.cleaned_data
             ),
-            REJECTED,
+            rejected_message,
+            left=_left_the_queue(request, rows),
         )
         return None
 
@@ -457,11 +466,13 @@ class ReviewItemAdmin(admin.ModelAdmin):
     )
     def dismiss_reports_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         moderator = self._moderator(request)
+        rows = list(queryset)
         self._decide(
             request,
-            queryset,
+            rows,
             lambda listing: moderation_dismiss_reports(listing=listing, moderator=moderator),
-            DISMISSED,
+            dismissed_message,
+            left=_left_the_queue(request, rows),
         )
 
     # --- Decisions: one listing, from its page -----------------------------------------------
@@ -486,27 +497,28 @@ class ReviewItemAdmin(admin.ModelAdmin):
 
     def approve_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         moderator = self._moderator(request)
-        self._decide(
+        self._decide_one(
             request,
-            self._one(request, object_id),
+            object_id,
             lambda listing: moderation_approve(listing=listing, moderator=moderator),
-            APPROVED,
+            approved_message,
         )
         return HttpResponseRedirect(self._queue_url(request))
 
     def reject_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """GET shows the reason form for one listing; a valid POST rejects it."""
         moderator = self._moderator(request)
-        listings = self._one(request, object_id)
+        listing = self.get_object(request, unquote(object_id))
         form = RejectForm(request.POST if request.method == "POST" else None)
-        if listings and not form.is_valid():
-            return self._reject_page(request, listings, form, bulk=False)
-        self._decide(
+        if listing is not None and not form.is_valid():
+            return self._reject_page(request, [listing], form, bulk=False)
+        self._decide_one(
             request,
-            listings,
+            object_id,
             lambda listing: moderation_reject(
                 listing=listing, moderator=moderator, **form.cleaned_data
             ),
-            REJECTED,
+            rejected_message,
         )
         return HttpResponseRedirect(self._queue_url(request))
 
@@ -514,13 +526,13 @@ class ReviewItemAdmin(admin.ModelAdmin):
         moderator = self._moderator(request)
         form = DismissForm(request.POST)
         note = form.cleaned_data["note"] if form.is_valid() else ""
-        self._decide(
+        self._decide_one(
             request,
-            self._one(request, object_id),
+            object_id,
             lambda listing: moderation_dismiss_reports(
                 listing=listing, moderator=moderator, note=note
             ),
-            DISMISSED,
+            dismissed_message,
         )
         return HttpResponseRedirect(self._queue_url(request))
 
@@ -529,27 +541,35 @@ class ReviewItemAdmin(admin.ModelAdmin):
     def _moderator(self, request: HttpRequest) -> User:
         """The deciding moderator; 403 for anyone else (admins are moderators too)."""
         user = request.user
-        if not (isinstance(user, User) and user.is_moderator and self.has_change_permission(request)):
+        allowed = isinstance(user, User) and user.is_moderator
+        if not (allowed and self.has_change_permission(request)):
             raise PermissionDenied
-        return user
+        return user  # type: ignore[return-value]
 
-    def _one(self, request: HttpRequest, object_id: str) -> list[Any]:
-        """The listing if it is still in the queue; an empty list once it has left it."""
+    def _decide_one(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        decide: Callable[[Any], object],
+        done: Callable[[int], str],
+    ) -> None:
+        # Looked up in the queue: a listing decided meanwhile has left it.
         listing = self.get_object(request, unquote(object_id))
-        return [listing] if listing is not None else []
+        rows = [listing] if listing is not None else []
+        self._decide(request, rows, decide, done, left=0 if rows else 1)
 
     def _decide(
         self,
         request: HttpRequest,
-        listings: Iterable[Any],
+        rows: list[Any],
         decide: Callable[[Any], object],
         done: Callable[[int], str],
+        *,
+        left: int,
     ) -> None:
         """Decide on each listing through the service. Those another moderator decided first
-        (or that already left the queue) are counted in a warning, not an error page."""
-        rows = list(listings)
-        decided = 0
-        skipped = self._left_the_queue(request, rows)
+        (`left` have already left the queue) are counted in a warning, not an error page."""
+        decided, skipped = 0, left
         for listing in rows:
             try:
                 decide(listing)
@@ -560,23 +580,17 @@ class ReviewItemAdmin(admin.ModelAdmin):
         if decided:
             self.message_user(request, done(decided), messages.SUCCESS)
         if skipped:
-            self.message_user(request, ALREADY_DECIDED(skipped), messages.WARNING)
-
-    def _left_the_queue(self, request: HttpRequest, rows: list[Any]) -> int:
-        match = request.resolver_match
-        if match is not None and match.url_name != f"{self.opts.app_label}_{self.opts.model_name}_changelist":
-            return 0 if rows else 1  # a single listing's page: it left if it is not found
-        if request.POST.get("select_across") == "1":
-            return 0
-        selected = set(request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
-        return max(len(selected) - len(rows), 0)
+            self.message_user(request, already_decided_message(skipped), messages.WARNING)
 
     def _queue_url(self, request: HttpRequest) -> str:
         url = reverse(
             f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist",
             current_app=self.admin_site.name,
         )
-        context = {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts}
+        context: dict[str, Options[Any] | str] = {
+            "preserved_filters": self.get_preserved_filters(request),
+            "opts": self.opts,
+        }
         return add_preserved_filters(context, url)
 
     def _reject_page(
@@ -596,13 +610,16 @@ class ReviewItemAdmin(admin.ModelAdmin):
         return TemplateResponse(request, self.reject_template, context)
 
 
-def moderation_queue_for(request: HttpRequest) -> QuerySet[Any]:
-    from .selectors import moderation_queue
+def _left_the_queue(request: HttpRequest, rows: list[Any]) -> int:
+    """How many selected listings the action did not get: they left the queue (another
+    moderator decided) between the list's rendering and the action."""
+    if request.POST.get("select_across") == "1":
+        return 0
+    selected = set(request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
+    return max(len(selected) - len(rows), 0)
 
-    return moderation_queue(user=request.user)
 
-
-def APPROVED(count: int) -> str:
+def approved_message(count: int) -> str:
     return ngettext(
         "%(count)d listing approved: it is live.",
         "%(count)d listings approved: they are live.",
@@ -610,7 +627,7 @@ def APPROVED(count: int) -> str:
     ) % {"count": count}
 
 
-def REJECTED(count: int) -> str:
+def rejected_message(count: int) -> str:
     return ngettext(
         "%(count)d listing rejected; the seller is told why.",
         "%(count)d listings rejected; their sellers are told why.",
@@ -618,7 +635,7 @@ def REJECTED(count: int) -> str:
     ) % {"count": count}
 
 
-def DISMISSED(count: int) -> str:
+def dismissed_message(count: int) -> str:
     return ngettext(
         "Reports dismissed on %(count)d listing.",
         "Reports dismissed on %(count)d listings.",
@@ -626,7 +643,7 @@ def DISMISSED(count: int) -> str:
     ) % {"count": count}
 
 
-def ALREADY_DECIDED(count: int) -> str:
+def already_decided_message(count: int) -> str:
     return ngettext(
         "%(count)d listing had already been decided and was left as it is.",
         "%(count)d listings had already been decided and were left as they are.",

@@ -55,12 +55,6 @@ MAX_TOKENS = 1024  # the verdict is a small tool call
 MAX_IMAGES = 4
 MAX_IMAGE_BYTES = 5 * 1024 * 1024  # the API refuses larger images
 ImageMediaType = Literal["image/jpeg", "image/png", "image/gif", "image/webp"]
-IMAGE_MEDIA_TYPES: dict[str, ImageMediaType] = {
-    "image/jpeg": "image/jpeg",
-    "image/png": "image/png",
-    "image/gif": "image/gif",
-    "image/webp": "image/webp",
-}
 MAX_REASONS = 5
 MAX_REASON_CHARS = 300
 UNAVAILABLE_RISK = 50
@@ -207,11 +201,11 @@ def _user_message(snapshot: ListingSnapshot) -> MessageParam:
             "type": "image",
             "source": {
                 "type": "base64",
-                "media_type": IMAGE_MEDIA_TYPES[image.media_type],
-                "data": base64.b64encode(image.data).decode("ascii"),
+                "media_type": media_type,
+                "data": base64.b64encode(data).decode("ascii"),
             },
         }
-        for image in images
+        for media_type, data in images
     ]
     listing = json.dumps(
         _listing_facts(snapshot, images_attached=len(images)),
@@ -230,15 +224,32 @@ def _user_message(snapshot: ListingSnapshot) -> MessageParam:
     return {"role": "user", "content": content}
 
 
-def _usable_images(images: tuple[Image, ...]) -> list[Image]:
-    """The first photos the API accepts (type and size); an unusable one is left out rather
-    than failing the whole request."""
-    usable = [
-        image
-        for image in images
-        if image.media_type in IMAGE_MEDIA_TYPES and 0 < len(image.data) <= MAX_IMAGE_BYTES
-    ]
+def _usable_images(images: tuple[Image, ...]) -> list[tuple[ImageMediaType, bytes]]:
+    """The first photos the API accepts, with their type as their bytes tell it.
+
+    The API refuses a whole request for one image of another type than declared, of a type it
+    does not take (HEIC) or over its size limit; such a photo is left out instead. The declared
+    `media_type` is not trusted: uploads are sniffed elsewhere, but thumbnails may be labelled
+    by convention.
+    """
+    usable = []
+    for image in images:
+        media_type = _sniff_image_type(image.data)
+        if media_type is not None and len(image.data) <= MAX_IMAGE_BYTES:
+            usable.append((media_type, image.data))
     return usable[:MAX_IMAGES]
+
+
+def _sniff_image_type(data: bytes) -> ImageMediaType | None:
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
 
 
 def _listing_facts(snapshot: ListingSnapshot, *, images_attached: int) -> dict[str, Any]:

@@ -17,6 +17,9 @@ from .services import listings_missing_precheck, moderation_precheck
     autoretry_for=(ConnectionError, OSError),
     retry_backoff=5,
     max_retries=5,
+    # The adapter may take 4 attempts of 20 s plus backoff before it settles on needs_review.
+    soft_time_limit=180,
+    time_limit=240,
 )
 def precheck_listing_task(*, listing_id: Any) -> None:
     moderation_precheck(listing_id=listing_id)

@@ -29,3 +29,5 @@ STORAGES = {
 }
 SMS_BACKEND = "locmem"
 PUSH_BACKEND = "locmem"
+# Never the real Anthropic API from tests, whatever the developer's environment holds.
+ANTHROPIC_API_KEY = None

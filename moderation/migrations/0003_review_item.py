@@ -4,25 +4,23 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('listings', '0007_review_requested_at'),
-        ('moderation', '0002_append_only_events'),
+        ("listings", "0007_review_requested_at"),
+        ("moderation", "0002_append_only_events"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReviewItem',
-            fields=[
-            ],
+            name="ReviewItem",
+            fields=[],
             options={
-                'verbose_name': 'review queue item',
-                'verbose_name_plural': 'review queue',
-                'proxy': True,
-                'default_permissions': ('change', 'view'),
-                'indexes': [],
-                'constraints': [],
+                "verbose_name": "review queue item",
+                "verbose_name_plural": "review queue",
+                "proxy": True,
+                "default_permissions": ("change", "view"),
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('listings.listing',),
+            bases=("listings.listing",),
         ),
     ]

@@ -28,6 +28,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 KEY = "sk-ant-test-key"
 JPEG = b"\xff\xd8\xff\xe0 a jpeg"
 PNG = b"\x89PNG\r\n\x1a\n a png"
+WEBP = b"RIFF\x10\x00\x00\x00WEBPVP8 a webp"
+HEIC = b"\x00\x00\x00\x18ftypheic a heic"
 
 Answer = str | Exception  # a fixture's name, or an exception the transport raises
 
@@ -253,18 +255,25 @@ def test_the_listing_goes_as_json_with_its_photos_as_base64_image_blocks(
 def test_at_most_four_photos_of_the_types_the_api_takes_are_sent(api: FakeAnthropicAPI) -> None:
     api.play("message_tool_use_approve")
     images = (
-        Image("image/heic", b"heic"),  # the API refuses it: left out, not a failed request
+        Image("image/heic", HEIC),  # the API refuses HEIC: left out, not a failed request
         Image("image/jpeg", b""),
-        *(Image("image/jpeg", JPEG + bytes([n])) for n in range(5)),
+        Image("image/jpeg", JPEG + bytes(ai.MAX_IMAGE_BYTES)),  # over the API's limit
+        Image("image/jpeg", PNG),  # labelled by convention: sent as what the bytes are
+        Image("image/jpeg", WEBP),
+        *(Image("image/jpeg", JPEG + bytes([n])) for n in range(3)),
     )
 
     ai.precheck(clean_snapshot(images=images))
 
     content = api.bodies[0]["messages"][0]["content"]
-    sent = [block for block in content if block["type"] == "image"]
-    assert [base64.b64decode(block["source"]["data"]) for block in sent] == [
-        JPEG + bytes([n]) for n in range(4)
+    sent = [block["source"] for block in content if block["type"] == "image"]
+    assert [(source["media_type"], base64.b64decode(source["data"])) for source in sent] == [
+        ("image/png", PNG),
+        ("image/webp", WEBP),
+        ("image/jpeg", JPEG + bytes([0])),
+        ("image/jpeg", JPEG + bytes([1])),
     ]
+    assert '"photos_attached": 4' in content[-1]["text"]
 
 
 def test_settings_are_read_at_call_time(api: FakeAnthropicAPI, settings: Any) -> None:
