@@ -491,8 +491,8 @@ class QueryFiltersSerializer(serializers.Serializer):
 
     def to_internal_value(self, data: Any) -> Any:
         blank = [
-            name
-            for name in self.fields
+            str(name)
+            for name in self.fields.keys()
             if name != "q" and name in data and "" in data.getlist(name)
         ]
         if blank:

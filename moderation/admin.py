@@ -337,7 +337,7 @@ class ReviewItemAdmin(admin.ModelAdmin):
             return format_html(
                 '<a href="{}" target="_blank" rel="noopener">{}</a>',
                 media.file.url,
-                gettext("360° panorama"),
+                MediaKind.PANORAMA.label,
             )
         thumbnail = media.thumbnail or media.file
         return format_html(
@@ -499,7 +499,7 @@ class ReviewItemAdmin(admin.ModelAdmin):
         moderator = self._moderator(request)
         self._decide_one(
             request,
-            object_id,
+            self._in_queue(request, object_id),
             lambda listing: moderation_approve(listing=listing, moderator=moderator),
             approved_message,
         )
@@ -508,13 +508,13 @@ class ReviewItemAdmin(admin.ModelAdmin):
     def reject_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """GET shows the reason form for one listing; a valid POST rejects it."""
         moderator = self._moderator(request)
-        listing = self.get_object(request, unquote(object_id))
+        listing = self._in_queue(request, object_id)
         form = RejectForm(request.POST if request.method == "POST" else None)
         if listing is not None and not form.is_valid():
             return self._reject_page(request, [listing], form, bulk=False)
         self._decide_one(
             request,
-            object_id,
+            listing,
             lambda listing: moderation_reject(
                 listing=listing, moderator=moderator, **form.cleaned_data
             ),
@@ -528,7 +528,7 @@ class ReviewItemAdmin(admin.ModelAdmin):
         note = form.cleaned_data["note"] if form.is_valid() else ""
         self._decide_one(
             request,
-            object_id,
+            self._in_queue(request, object_id),
             lambda listing: moderation_dismiss_reports(
                 listing=listing, moderator=moderator, note=note
             ),
@@ -541,20 +541,23 @@ class ReviewItemAdmin(admin.ModelAdmin):
     def _moderator(self, request: HttpRequest) -> User:
         """The deciding moderator; 403 for anyone else (admins are moderators too)."""
         user = request.user
-        allowed = isinstance(user, User) and user.is_moderator
-        if not (allowed and self.has_change_permission(request)):
+        if not isinstance(user, User) or not user.is_moderator:
             raise PermissionDenied
-        return user  # type: ignore[return-value]
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        return user
+
+    def _in_queue(self, request: HttpRequest, object_id: str) -> Any:
+        """The listing, or None once it has left the queue (another moderator decided)."""
+        return self.get_object(request, unquote(object_id))
 
     def _decide_one(
         self,
         request: HttpRequest,
-        object_id: str,
+        listing: Any,
         decide: Callable[[Any], object],
         done: Callable[[int], str],
     ) -> None:
-        # Looked up in the queue: a listing decided meanwhile has left it.
-        listing = self.get_object(request, unquote(object_id))
         rows = [listing] if listing is not None else []
         self._decide(request, rows, decide, done, left=0 if rows else 1)
 

@@ -7,7 +7,9 @@ import pytest
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.core.files.base import ContentFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import MODERATORS_GROUP, Role
@@ -25,17 +27,7 @@ QUEUE = "/admin/moderation/reviewitem/"
 EVENTS = "/admin/moderation/moderationevent/"
 
 
-# --- Given -----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def author() -> Any:
-    return UserFactory()
-
-
-@pytest.fixture
-def moderator() -> Any:
-    return user_set_role(user=UserFactory(), role=Role.MODERATOR, actor=None)
+# --- Given (`author` and `moderator` come from conftest.py) -------------------------------------
 
 
 @pytest.fixture
@@ -110,12 +102,29 @@ def test_the_queue_lists_riskiest_first_with_verdict_risk_and_reasons(
     response = console.get(QUEUE)
 
     assert listed(response) == [risky.pk, unchecked.pk, calm.pk]
+    assert listed(console.get(QUEUE, {"o": "6"})) == [calm.pk, unchecked.pk, risky.pk]  # by risk
     page = response.content.decode()
     assert "Price far below similar cars" in page
     assert ">85<" in page
     assert "50?" in page  # not checked yet: sorted as middling risk, and says so
     assert "Reject" in page
     assert "<img" in page  # the first photo's thumbnail
+
+
+def test_the_queue_costs_the_same_queries_for_one_listing_or_many(
+    console: Client, author: Any
+) -> None:
+    prechecked(pending(author))
+    console.get(QUEUE)  # warm the session and content-type caches
+    with CaptureQueriesContext(connection) as one:
+        listed(console.get(QUEUE))
+    for _ in range(3):
+        prechecked(pending(author, HORSE))
+
+    with CaptureQueriesContext(connection) as four:
+        assert len(listed(console.get(QUEUE))) == 4
+
+    assert len(four) == len(one)
 
 
 @pytest.mark.parametrize(
