@@ -490,11 +490,8 @@ class QueryFiltersSerializer(serializers.Serializer):
     other value that is not one of its choices, rather than quietly ignored."""
 
     def to_internal_value(self, data: Any) -> Any:
-        blank = [
-            str(name)
-            for name in self.fields.keys()
-            if name != "q" and name in data and "" in data.getlist(name)
-        ]
+        names: list[str] = list(self.fields)
+        blank = [name for name in names if name != "q" and "" in data.getlist(name, [None])]
         if blank:
             raise serializers.ValidationError(
                 {name: [_("This field may not be blank.")] for name in blank}
