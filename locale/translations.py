@@ -267,6 +267,10 @@ RU = {
     "Dismiss the reports": "Отклонить жалобы",
     "Home": "Начало",
     "These listings will be rejected, and their sellers told why:": "Эти объявления будут отклонены, а продавцы узнают причину:",
+    "Approved and published: %(count)d.": "Одобрено и опубликовано: %(count)d.",
+    "Rejected, sellers told why: %(count)d.": "Отклонено, продавцам сообщена причина: %(count)d.",
+    "Listings with reports dismissed: %(count)d.": "Объявлений с отклонёнными жалобами: %(count)d.",
+    "Already decided, left as they are: %(count)d.": "Решение уже принято, оставлено как есть: %(count)d.",
 }
 
 KY = {
@@ -549,6 +553,10 @@ KY = {
     "Dismiss the reports": "Даттанууларды четке кагуу",
     "Home": "Башкы",
     "These listings will be rejected, and their sellers told why:": "Бул жарыялар четке кагылат, сатуучуларга себеби билдирилет:",
+    "Approved and published: %(count)d.": "Жактырылды жана жарыяланды: %(count)d.",
+    "Rejected, sellers told why: %(count)d.": "Четке кагылды, сатуучуларга себеби билдирилди: %(count)d.",
+    "Listings with reports dismissed: %(count)d.": "Даттануулары четке кагылган жарыялар: %(count)d.",
+    "Already decided, left as they are: %(count)d.": "Чечим мурунтан эле кабыл алынган, өзгөртүлгөн жок: %(count)d.",
 }
 
 TABLES = {"ru": RU, "ky": KY, "en": {}}

@@ -21,12 +21,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.formats import localize
+from django.utils.formats import localize, number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator, capfirst
 from django.utils.timesince import timesince
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -290,18 +290,18 @@ class ReviewItemAdmin(admin.ModelAdmin):
     @admin.display(description=_("price"))
     def price_display(self, listing: QueueRow) -> str:
         negotiable = f" ({gettext('negotiable')})" if listing.is_negotiable else ""
-        return f"{localize(listing.price)} {listing.currency}{negotiable}"
+        return f"{number_format(listing.price, force_grouping=True)} {listing.currency}{negotiable}"
 
     @admin.display(description=_("city"))
     def location(self, listing: QueueRow) -> str:
         return ", ".join(part for part in (listing.city, listing.region) if part)
 
     @admin.display(description=_("details"))
-    def details(self, listing: QueueRow) -> str | None:
+    def details(self, listing: QueueRow) -> str:
         try:
             details = details_of(listing)
         except ObjectDoesNotExist:
-            return None
+            return self.get_empty_value_display()
         rows = [
             (capfirst(field.verbose_name), display_for_field(value, field, "-"))
             for field in details._meta.fields
@@ -312,10 +312,10 @@ class ReviewItemAdmin(admin.ModelAdmin):
         )
 
     @admin.display(description=_("media"))
-    def media_gallery(self, listing: QueueRow) -> str | None:
+    def media_gallery(self, listing: QueueRow) -> str:
         items = [self._media_item(media) for media in listing.media.all()]
         if not items:
-            return None
+            return self.get_empty_value_display()
         return format_html_join(
             "", '<div style="margin-bottom: 1em">{}</div>', ((item,) for item in items)
         )
@@ -347,10 +347,10 @@ class ReviewItemAdmin(admin.ModelAdmin):
         )
 
     @admin.display(description=_("AI verdict"))
-    def ai_precheck(self, listing: QueueRow) -> str | None:
+    def ai_precheck(self, listing: QueueRow) -> str:
         event = listing.latest_precheck
         if event is None:
-            return None
+            return gettext("Not checked yet")
         reasons = format_html_join("", "<li>{}</li>", ((reason,) for reason in event.reasons))
         return format_html(
             "<p><strong>{}</strong>, {} {}/100 · {} · {}</p><ul>{}</ul>",
@@ -363,7 +363,7 @@ class ReviewItemAdmin(admin.ModelAdmin):
         )
 
     @admin.display(description=_("open reports"))
-    def open_reports(self, listing: QueueRow) -> str | None:
+    def open_reports(self, listing: QueueRow) -> str:
         reports = (
             Report.objects.filter(listing=listing, status=ReportStatus.OPEN)
             .select_related("reporter")
@@ -374,14 +374,14 @@ class ReviewItemAdmin(admin.ModelAdmin):
             for report in reports
         ]
         if not rows:
-            return None
+            return self.get_empty_value_display()
         return format_html(
             "<table>{}</table>",
             format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
         )
 
     @admin.display(description=_("history"))
-    def history(self, listing: QueueRow) -> str | None:
+    def history(self, listing: QueueRow) -> str:
         items = moderation_history(listing=listing)
         people = User.objects.in_bulk({item.actor_id for item in items if item.actor_id})
         rows = []
@@ -403,7 +403,7 @@ class ReviewItemAdmin(admin.ModelAdmin):
                 )
             )
         if not rows:
-            return None
+            return self.get_empty_value_display()
         return format_html(
             "<table>{}</table>",
             format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
@@ -623,35 +623,19 @@ def _left_the_queue(request: HttpRequest, rows: list[Any]) -> int:
 
 
 def approved_message(count: int) -> str:
-    return ngettext(
-        "%(count)d listing approved: it is live.",
-        "%(count)d listings approved: they are live.",
-        count,
-    ) % {"count": count}
+    return gettext("Approved and published: %(count)d.") % {"count": count}
 
 
 def rejected_message(count: int) -> str:
-    return ngettext(
-        "%(count)d listing rejected; the seller is told why.",
-        "%(count)d listings rejected; their sellers are told why.",
-        count,
-    ) % {"count": count}
+    return gettext("Rejected, sellers told why: %(count)d.") % {"count": count}
 
 
 def dismissed_message(count: int) -> str:
-    return ngettext(
-        "Reports dismissed on %(count)d listing.",
-        "Reports dismissed on %(count)d listings.",
-        count,
-    ) % {"count": count}
+    return gettext("Listings with reports dismissed: %(count)d.") % {"count": count}
 
 
 def already_decided_message(count: int) -> str:
-    return ngettext(
-        "%(count)d listing had already been decided and was left as it is.",
-        "%(count)d listings had already been decided and were left as they are.",
-        count,
-    ) % {"count": count}
+    return gettext("Already decided, left as they are: %(count)d.") % {"count": count}
 
 
 @admin.register(ModerationEvent)

@@ -7,6 +7,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from listings.models import Listing
+
 
 class EventKind(models.TextChoices):
     AI_PRECHECK = "ai_precheck", _("AI pre-check")
@@ -77,11 +79,6 @@ class ModerationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.listing_id}"
-
-
-# The admin's review queue. Appended here rather than imported at the top so this file's
-# event models stay free of the listings import; moderation may depend on listings.
-from listings.models import Listing  # noqa: E402
 
 
 class ReviewItem(Listing):

@@ -6,7 +6,18 @@ from decimal import Decimal
 from statistics import median
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from accounts.models import AuditEntry
@@ -40,8 +51,10 @@ def moderation_queue(*, user: Any) -> QuerySet[Listing]:
                 Subquery(_latest_precheck().values("risk_score")[:1]), Value(UNKNOWN_RISK)
             ),
             reports_count=Coalesce(Subquery(open_count[:1]), Value(0)),
-            waiting_since=Coalesce(
-                F("review_requested_at"), Subquery(first_open_report), F("updated_at")
+            # An active listing waits since it was first reported, not since its old review.
+            waiting_since=Case(
+                When(status=Status.ACTIVE, then=Subquery(first_open_report)),
+                default=Coalesce(F("review_requested_at"), F("updated_at")),
             ),
         )
     )
