@@ -1186,7 +1186,7 @@ class Result:
     @property
     def valid(self) -> bool:
         """More than 1% of failed requests measures the failure, not the endpoint."""
-        return self.errors * 100 <= self.requests
+        return self.requests > 0 and self.errors * 100 <= self.requests
 
     @property
     def rps(self) -> float:
@@ -1218,6 +1218,23 @@ def run_wrk(
     return {key: float(value) for key, value in (p.split("=") for p in match.group(1).split())}
 
 
+def wait_database_idle(timeout: float = 120) -> None:
+    """Queries that wrk gave up on (its 10 s timeout) go on running in PostgreSQL after the
+    row ends; wait for them, so their CPU is not counted against the next row."""
+    deadline = time.monotonic() + timeout
+    with pg_connect("postgres", autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            row = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND state = 'active'"
+                " AND pid <> pg_backend_pid()",
+                [DB_NAME],
+            ).fetchone()
+            if not row or row[0] == 0:
+                return
+            time.sleep(0.2)
+    log("note: PostgreSQL still busy with earlier requests; the next row may be disturbed")
+
+
 def measure(
     server: Server,
     wrk: str,
@@ -1240,7 +1257,9 @@ def measure(
         paths_file = work / f"{endpoint}.paths"
         paths_file.write_text("\n".join(paths) + "\n")
         for count in connections:
+            wait_database_idle()
             run_wrk(wrk, server.base, paths_file, count, max(2, round(seconds / 4)))  # warm-up
+            wait_database_idle()
             before, busy, wrk_ticks = server.cpu(), machine_busy_ticks(), children_ticks()
             raw = run_wrk(wrk, server.base, paths_file, count, seconds)
             after = server.cpu()

@@ -109,19 +109,16 @@ def test_a_body_over_the_parsing_limit_is_413(client: APIClient, settings: Any) 
     assert_error(response, 413, "payload_too_large")
 
 
-def test_throttled_calls_answer_429_with_retry_after(client: APIClient, settings: Any) -> None:
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"errorcases": "2/min"},
-    }
+def test_throttled_calls_answer_429_with_retry_after(
+    client: APIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from rest_framework.throttling import ScopedRateThrottle
 
-    ScopedRateThrottle.THROTTLE_RATES = {"errorcases": "2/min"}
-    try:
-        statuses = [client.get("/api/throttled/").status_code for _ in range(2)]
-        response = client.get("/api/throttled/")
-    finally:
-        ScopedRateThrottle.THROTTLE_RATES = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    # The rates are read into the class at import; patch them there (and only for this test).
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"errorcases": "2/min"})
+
+    statuses = [client.get("/api/throttled/").status_code for _ in range(2)]
+    response = client.get("/api/throttled/")
 
     assert statuses == [200, 200]
     assert_error(response, 429, "throttled")

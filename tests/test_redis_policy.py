@@ -29,17 +29,12 @@ def test_the_api_keeps_serving_when_the_throttle_store_is_down(caplog: Any) -> N
     assert "Throttle store unavailable" in caplog.text
 
 
-def test_throttles_still_count_when_the_store_is_up(settings: Any) -> None:
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"anon": "3/min", "user": "3/min"},
-    }
+def test_throttles_still_count_when_the_store_is_up(monkeypatch: pytest.MonkeyPatch) -> None:
     from marketplace.api.throttling import AnonRateThrottle
 
-    AnonRateThrottle.THROTTLE_RATES = {"anon": "3/min", "user": "3/min"}
-    try:
-        statuses = [APIClient().get("/api/v1/legal/documents/").status_code for _ in range(4)]
-    finally:
-        AnonRateThrottle.THROTTLE_RATES = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    # The rates are read into the class at import; patch them there (and only for this test).
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "3/min", "user": "3/min"})
+
+    statuses = [APIClient().get("/api/v1/legal/documents/").status_code for _ in range(4)]
 
     assert statuses == [200, 200, 200, 429]

@@ -221,7 +221,7 @@ def test_the_approve_action_publishes_and_records_the_decision(
         (first.pk, moderator.pk),
         (second.pk, moderator.pk),
     }
-    assert notes(response) == [("success", "2 listings approved: they are live.")]
+    assert notes(response) == [("success", "Approved and published: 2.")]
     assert listed(console.get(QUEUE)) == []
 
 
@@ -291,8 +291,8 @@ def test_deciding_what_was_already_decided_is_a_warning_not_an_error(
 
     assert response.status_code == 302
     assert notes(response) == [
-        ("success", "1 listing approved: it is live."),
-        ("warning", "2 listings had already been decided and were left as they are."),
+        ("success", "Approved and published: 1."),
+        ("warning", "Already decided, left as they are: 2."),
     ]
     assert Listing.objects.get(pk=waiting.pk).status == "active"
     assert console.get(response["Location"]).status_code == 200
