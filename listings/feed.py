@@ -62,8 +62,10 @@ class Cursor:
 
 
 def _cards(listings: QuerySet[Listing], *, user: Any, limit: int) -> list[Listing]:
-    """Rows for cards, without their media: those are fetched once for the whole page."""
-    return list(with_card_data(listings, user=user).prefetch_related(None)[:limit])
+    """Rows for cards, without their media (fetched once for the whole page) and without the
+    columns a card never shows."""
+    rows = with_card_data(listings, user=user).prefetch_related(None)
+    return list(rows.defer("search_vector", "description", "rejection_note")[:limit])
 
 
 def _with_media(items: list[Listing]) -> list[Listing]:
@@ -153,6 +155,9 @@ def _text_query(q: str) -> SearchQuery | None:
     return SearchQuery(" & ".join(terms), search_type="raw", config=SEARCH_CONFIG)
 
 
+# How many of the newest matches a text search ranks by relevance.
+TEXT_CANDIDATES = 2000
+
 TEXT_FILTERS = {
     "city": "city",
     "region": "region",
@@ -232,8 +237,15 @@ def search_page(*, user: Any, filters: dict[str, Any], cursor: Cursor | None, si
             ).filter(title__trigram_word_similar=q)
         else:
             mode = "text"
+            # Ranking every match of a common word ("квартира": most of real estate) costs
+            # a second at a million listings; rank the newest TEXT_CANDIDATES matches instead.
+            candidates = (
+                listings.filter(search_vector=query)
+                .order_by("-published_at", "-id")
+                .values("pk")[:TEXT_CANDIDATES]
+            )
             # As float8: the cursor carries the score, and a float4 would not round-trip.
-            listings = listings.filter(search_vector=query).annotate(
+            listings = listings.filter(pk__in=candidates).annotate(
                 score=Cast(SearchRank(F("search_vector"), query), FloatField())
             )
     kinds: tuple[type, ...]
