@@ -253,3 +253,29 @@ def test_two_moderators_deciding_at_once_exactly_one_wins() -> None:
     assert sorted(results) == [200, 409]
     decisions = ModerationEvent.objects.filter(kind__in=("approved", "rejected"))
     assert decisions.count() == 1
+
+
+def test_automatic_approval_is_off_by_default_and_publishes_low_risk_when_on(
+    author: Any, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    kept = submitted(author, django_capture_on_commit_callbacks)
+    assert Listing.objects.get(pk=kept).status == "pending_review"
+
+    settings.MODERATION_AUTO_APPROVE_BELOW = 20
+    published = submitted(
+        author,
+        django_capture_on_commit_callbacks,
+        title="Honda Fit 2012, economical",
+        description="Serviced, new tyres.",
+    )
+    risky = submitted(
+        author,
+        django_capture_on_commit_callbacks,
+        title="Honda Fit 2013, call me",
+        description="Звоните 0700 123 456, пишите в WhatsApp",
+    )
+
+    assert Listing.objects.get(pk=published).status == "active"
+    assert Listing.objects.get(pk=risky).status == "pending_review"
+    event = ModerationEvent.objects.get(listing_id=published, kind="approved")
+    assert (event.actor, event.data) == (None, {"automatic": True})
