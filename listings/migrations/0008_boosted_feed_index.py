@@ -5,20 +5,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('business', '0001_initial'),
-        ('listings', '0007_review_requested_at'),
+        ("business", "0001_initial"),
+        ("listings", "0007_review_requested_at"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='listing',
-            name='listing_active_boost_idx',
+            model_name="listing",
+            name="listing_active_boost_idx",
         ),
         migrations.AddIndex(
-            model_name='listing',
-            index=models.Index(models.OrderBy(models.F('published_at'), descending=True), models.OrderBy(models.F('id'), descending=True), condition=models.Q(('boosted_until__isnull', False), ('status', 'active')), name='listing_active_boosted_idx'),
+            model_name="listing",
+            index=models.Index(
+                models.OrderBy(models.F("published_at"), descending=True),
+                models.OrderBy(models.F("id"), descending=True),
+                condition=models.Q(("boosted_until__isnull", False), ("status", "active")),
+                name="listing_active_boosted_idx",
+            ),
         ),
     ]
