@@ -1,6 +1,5 @@
 """Favorites, phone reveals, reports and view counting."""
 
-import threading
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -8,7 +7,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import redis
 from django.contrib.auth.models import AnonymousUser
-from django.db import connection
 from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework.request import Request
@@ -22,7 +20,7 @@ from listings.services.engagement import listing_count_view
 from listings.tests.conftest import client_for, create
 from listings.views.engagement import count_listing_view
 from tests.factories import UserFactory
-from tests.helpers import assert_error
+from tests.helpers import assert_error, run_concurrently
 
 pytestmark = pytest.mark.django_db
 
@@ -49,25 +47,6 @@ def counts(listing_id: str) -> dict[str, int]:
 
 def favorite_url(listing_id: str) -> str:
     return f"/api/v1/listings/{listing_id}/favorite/"
-
-
-def run_concurrently(count: int, work: Any) -> list[Any]:
-    barrier = threading.Barrier(count)
-    results: list[Any] = [None] * count
-
-    def worker(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 # --- Who may call at all ----------------------------------------------------------------------

@@ -19,9 +19,8 @@ from accounts.models import AuditEntry
 from business.models import Business
 from listings.models import Listing, ListingMedia
 from listings.tests.conftest import client_for, create
-from listings.tests.test_quota_concurrency import run_concurrently
 from marketplace.api.body_limit import body_limit_for
-from tests.helpers import assert_error
+from tests.helpers import assert_error, run_concurrently
 
 pytestmark = pytest.mark.django_db
 

@@ -1,35 +1,13 @@
 """The 5-listing quota holds under concurrent creates (PostgreSQL, real threads)."""
 
-import threading
-from typing import Any
-
 import pytest
-from django.db import connection
 
 from listings.models import Listing
 from listings.tests.conftest import create
 from tests.factories import UserFactory
+from tests.helpers import run_concurrently
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_concurrently(count: int, work: Any) -> list[Any]:
-    barrier = threading.Barrier(count)
-    results: list[Any] = [None] * count
-
-    def worker(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_ten_simultaneous_creates_by_one_user_end_with_exactly_five() -> None:
