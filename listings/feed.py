@@ -226,10 +226,8 @@ def search_page(*, user: Any, filters: dict[str, Any], cursor: Cursor | None, si
         query = _text_query(q)
         if query is None:
             listings = listings.none()
-        elif mode == "similar" or (
-            mode == "" and not listings.filter(search_vector=query).exists()
-        ):
-            # No word matches: perhaps a typo. Titles that look alike, most alike first.
+        elif mode == "similar":
+            # No word matched (see below): perhaps a typo. Titles alike, most alike first.
             mode = "similar"
             # Word similarity: "Mersedes" is close to the word "Mercedes" in a long title.
             listings = listings.annotate(
@@ -260,6 +258,11 @@ def search_page(*, user: Any, filters: dict[str, Any], cursor: Cursor | None, si
         listings = listings.filter(_after(keys, _parse_after(cursor.after, kinds), descending))
     order = [f"-{key}" if descending else key for key in keys]
     rows = _cards(listings.order_by(*order), user=user, limit=size + 1)
+    if not rows and mode == "text" and cursor is None:
+        # Nothing matched the words: search again for titles that look alike.
+        return search_page(
+            user=user, filters=filters, cursor=Cursor(pin, "similar", []), size=size
+        )
     if len(rows) <= size:
         return Page(_with_media(rows), None)
     items = _with_media(rows[:size])
