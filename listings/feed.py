@@ -260,9 +260,7 @@ def search_page(*, user: Any, filters: dict[str, Any], cursor: Cursor | None, si
     rows = _cards(listings.order_by(*order), user=user, limit=size + 1)
     if not rows and mode == "text" and cursor is None:
         # Nothing matched the words: search again for titles that look alike.
-        return search_page(
-            user=user, filters=filters, cursor=Cursor(pin, "similar", []), size=size
-        )
+        return search_page(user=user, filters=filters, cursor=Cursor(pin, "similar", []), size=size)
     if len(rows) <= size:
         return Page(_with_media(rows), None)
     items = _with_media(rows[:size])
