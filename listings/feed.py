@@ -10,6 +10,7 @@ page 1 does.
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -145,10 +146,15 @@ def feed_page(*, user: Any, category: str | None, cursor: Cursor | None, size: i
 # --- Search -------------------------------------------------------------------------------------
 
 
+def _words(q: str) -> list[str]:
+    """Words as PostgreSQL's parser sees them: "2-комн." is "2" and "комн", "кок-бору" is
+    "кок" and "бору" (a hyphenated word is indexed as its parts too)."""
+    return [word for word in re.split(r"\W+", q) if word]
+
+
 def _text_query(q: str) -> SearchQuery | None:
     """Every word must match; the last one as a prefix, as users type."""
-    words = ["".join(ch for ch in word if ch.isalnum()) for word in q.split()]
-    words = [word for word in words if word]
+    words = _words(q)
     if not words:
         return None
     terms = [*words[:-1], f"{words[-1]}:*"]
@@ -157,6 +163,8 @@ def _text_query(q: str) -> SearchQuery | None:
 
 # How many of the newest matches a text search ranks by relevance.
 TEXT_CANDIDATES = 2000
+# Queries of at most this many words fall back to similar titles when no word matches.
+TYPO_FALLBACK_WORDS = 2
 
 TEXT_FILTERS = {
     "city": "city",
@@ -258,8 +266,9 @@ def search_page(*, user: Any, filters: dict[str, Any], cursor: Cursor | None, si
         listings = listings.filter(_after(keys, _parse_after(cursor.after, kinds), descending))
     order = [f"-{key}" if descending else key for key in keys]
     rows = _cards(listings.order_by(*order), user=user, limit=size + 1)
-    if not rows and mode == "text" and cursor is None:
-        # Nothing matched the words: search again for titles that look alike.
+    if not rows and mode == "text" and cursor is None and len(_words(q)) <= TYPO_FALLBACK_WORDS:
+        # Nothing matched the words: search again for titles that look alike. Only for short
+        # queries: a long phrase is "alike" to most titles, and costs a scan of them all.
         return search_page(user=user, filters=filters, cursor=Cursor(pin, "similar", []), size=size)
     if len(rows) <= size:
         return Page(_with_media(rows), None)

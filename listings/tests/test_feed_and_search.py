@@ -373,3 +373,18 @@ def test_next_links_keep_the_filters() -> None:
     next_url = get("/api/v1/listings/", make="toyota", page_size=1).json()["next"]
 
     assert parse_qs(urlparse(next_url).query)["make"] == ["toyota"]
+
+
+def test_hyphenated_and_abbreviated_words_are_split_like_the_index_splits_them() -> None:
+    horse = make(HORSE, title="Айгыр для кок-бору")
+    flat = make(ESTATE, title="2-комн. квартира, 106 серия")
+
+    assert ids(get("/api/v1/listings/", q="кок-бору")) == [str(horse.pk)]
+    assert ids(get("/api/v1/listings/", q="2-комн. квартира")) == [str(flat.pk)]
+
+
+def test_long_queries_that_match_nothing_do_not_fall_back_to_similar_titles() -> None:
+    make(CAR, title="Mercedes-Benz E-Class 2015")
+
+    assert ids(get("/api/v1/listings/", q="Mersedes")) != []
+    assert ids(get("/api/v1/listings/", q="Mersedes benz eclass twentyfifteen")) == []
