@@ -54,12 +54,6 @@ class UnsupportedMediaType(DomainError):
     message = _("Upload a JPEG, PNG or WebP photo, or an MP4, MOV or WebM video.")
 
 
-class PayloadTooLarge(DomainError):
-    status_code = 413
-    code = "payload_too_large"
-    message = _("The file is too large.")
-
-
 class MediaLimitReached(DomainError):
     code = "media_limit_reached"
     message = _("A listing can have at most 1 video, 20 photos and 5 panoramas.")

@@ -271,6 +271,7 @@ RU = {
     "Rejected, sellers told why: %(count)d.": "Отклонено, продавцам сообщена причина: %(count)d.",
     "Listings with reports dismissed: %(count)d.": "Объявлений с отклонёнными жалобами: %(count)d.",
     "Already decided, left as they are: %(count)d.": "Решение уже принято, оставлено как есть: %(count)d.",
+    "Unknown business.": "Неизвестный бизнес-аккаунт.",
 }
 
 KY = {
@@ -557,6 +558,7 @@ KY = {
     "Rejected, sellers told why: %(count)d.": "Четке кагылды, сатуучуларга себеби билдирилди: %(count)d.",
     "Listings with reports dismissed: %(count)d.": "Даттануулары четке кагылган жарыялар: %(count)d.",
     "Already decided, left as they are: %(count)d.": "Чечим мурунтан эле кабыл алынган, өзгөртүлгөн жок: %(count)d.",
+    "Unknown business.": "Белгисиз бизнес-аккаунт.",
 }
 
 TABLES = {"ru": RU, "ky": KY, "en": {}}

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
@@ -14,9 +14,9 @@ from accounts.ratelimit import Limit, hit
 from accounts.services import audit_record
 
 from ..exceptions import AlreadyReported, CannotReportOwn, PhoneHidden
-from ..models import Favorite, Listing, Report, Status
-from ..permissions import listings_editable_by, seller_side_q
-from ..selectors import listing_get_for_viewer, listing_is_seller_side, with_card_data
+from ..models import Favorite, Listing, Report
+from ..permissions import seller_side_q
+from ..selectors import listing_get_for_viewer, listing_is_seller_side
 
 logger = logging.getLogger(__name__)
 
@@ -55,27 +55,6 @@ def favorite_remove(*, user: User, listing_id: Any) -> bool:
                 favorites_count=F("favorites_count") - 1
             )
     return bool(deleted)
-
-
-def favorite_exists(*, user: User, listing_id: Any) -> bool:
-    return Favorite.objects.filter(user=user, listing_id=listing_id).exists()
-
-
-def favorites_of_user(*, user: User) -> QuerySet[Favorite]:
-    """The user's favorites whose listing he may still see (active, or on his seller side).
-
-    A read, kept beside the writes until it moves to `listings.selectors`. A Favorite queryset,
-    so the page is ordered by when the listing was favorited; each `.listing` comes with every
-    card field (`with_card_data`), so a page costs three queries whatever its length: the
-    favorites, their listings, their media.
-    """
-    visible = Q(listing__status=Status.ACTIVE) | Q(listing__in=listings_editable_by(user))
-    listings = with_card_data(Listing.objects.all(), user=user)
-    return (
-        Favorite.objects.filter(visible, user=user)
-        .prefetch_related(Prefetch("listing", queryset=listings))
-        .order_by("-created_at")
-    )
 
 
 # --- Phone ------------------------------------------------------------------------------------

@@ -31,11 +31,12 @@ from django.db import transaction
 from django.db.models.fields.files import FieldFile
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from accounts.exceptions import PayloadTooLarge
 from accounts.models import User
 from accounts.services import audit_record
 from marketplace.celery import enqueue_on_commit
 
-from ..exceptions import MediaLimitReached, PayloadTooLarge, UnsupportedMediaType
+from ..exceptions import MediaLimitReached, UnsupportedMediaType
 from ..models import Listing, ListingMedia, MediaKind, MediaProcessing, Status
 from .listings import listing_note_media_change
 

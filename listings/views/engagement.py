@@ -14,12 +14,11 @@ from accounts.models import User
 from marketplace.api.client_ip import client_ip
 
 from ..models import Favorite, Listing, Report, ReportReason
-from ..selectors import listing_get_for_viewer
-from ..serializers import ListingDetailSerializer
+from ..selectors import favorites_of_user, listing_get_for_viewer
+from ..serializers import ListingCardSerializer
 from ..services.engagement import (
     favorite_add,
     favorite_remove,
-    favorites_of_user,
     listing_count_view,
     listing_reveal_phone,
     report_create,
@@ -64,7 +63,7 @@ class FavoriteView(APIView):
 class MyFavoritesView(ListAPIView):
     """The caller's favorited listings that he may still see, the latest favorited first."""
 
-    serializer_class = ListingDetailSerializer
+    serializer_class = ListingCardSerializer
 
     def get_queryset(self) -> QuerySet[Favorite]:
         if getattr(self, "swagger_fake_view", False):  # the OpenAPI schema is being built

@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -90,7 +91,7 @@ class ListingViewSet(viewsets.GenericViewSet):
                 pk=data["business_id"], memberships__user=request.user.pk
             ).first()
             if business is None:
-                raise serializers.ValidationError({"business_id": ["Unknown business."]})
+                raise serializers.ValidationError({"business_id": [_("Unknown business.")]})
         listing, created = listing_create(
             author=request.user,  # type: ignore[arg-type]
             data=data,
