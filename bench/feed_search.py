@@ -66,7 +66,7 @@ PG_USER = os.environ.get("BENCH_PG_USER", "postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 DB_NAME = "marketplace_bench"
 # Bump when the generated data changes: templates made by another version are rebuilt.
-LOADER_VERSION = "3"
+LOADER_VERSION = "4"
 SEED = 360
 
 SHAPES: dict[str, dict[str, Any]] = {
@@ -531,13 +531,14 @@ class Loader:
             " ON COMMIT DROP"
         )
         conn.execute("ALTER TABLE bench_listing ADD COLUMN bench_doc text")
+        conn.execute("ALTER TABLE bench_listing ADD COLUMN bench_cover text")
         columns = (
             "id", "author_id", "business_id", "category", "status", "title", "description",
             "price", "currency", "price_kgs", "price_kzt", "price_usd", "is_negotiable", "city",
             "region", "latitude", "longitude", "hide_phone", "views_count", "favorites_count",
             "phone_reveals_count", "boost_started_at", "boosted_until", "client_id",
             "rejection_code", "rejection_note", "created_at", "updated_at", "published_at",
-            "bench_doc",
+            "bench_doc", "bench_cover",
         )  # fmt: skip
         has_boost_start = "boost_started_at" in table_columns(conn, "listings_listing")
 
@@ -572,6 +573,7 @@ class Loader:
                     boost_start = boost_end - dt.timedelta(days=3)
                 located = rng.random() < 0.6
                 doc = " ".join([description, name, region, *words])
+                photo = f"listings/{listing_id}/{self.rng.getrandbits(64):016x}.jpg"
                 yield (
                     listing_id,
                     seller,
@@ -603,13 +605,14 @@ class Loader:
                     published or created,
                     published,
                     doc,
+                    photo,
                 )
                 media.append(
                     (
                         self.new_id(),
                         listing_id,
                         "image",
-                        f"listings/{listing_id}/{self.rng.getrandbits(64):016x}.jpg",
+                        photo,
                         "",
                         f"listings/{listing_id}/{self.rng.getrandbits(64):016x}.jpg",
                         "",
@@ -670,7 +673,7 @@ class Loader:
         in_kgs = sql.SQL(
             "(s.price * CASE s.currency WHEN 'KZT' THEN {} WHEN 'USD' THEN {} ELSE 1 END)"
         ).format(sql.Literal(rates["KZT"]), sql.Literal(rates["USD"]))
-        columns = [c for c in stage_columns if c != "bench_doc"]
+        columns = [c for c in stage_columns if c not in ("bench_doc", "bench_cover")]
         select: list[sql.Composable] = []
         for column in columns:
             code = column.removeprefix("price_").upper()
@@ -679,6 +682,9 @@ class Loader:
             else:
                 select.append(sql.SQL("s.{}").format(sql.Identifier(column)))
         names = list(columns)
+        if "cover_image" in table_columns(conn, "listings_listing"):
+            names.append("cover_image")  # the card's cover, as the media services keep it
+            select.append(sql.SQL("s.bench_cover"))
         if "search_vector" in table_columns(conn, "listings_listing"):
             names.append("search_vector")
             select.append(

@@ -11,22 +11,25 @@ import base64
 import binascii
 import json
 import re
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, cast
+from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.db import connection
-from django.db.models import F, FloatField, Q, QuerySet, prefetch_related_objects
+from django.db.models import F, FloatField, Q, QuerySet
 from django.db.models.functions import Cast, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 
+from marketplace.db import Values, prepared_rows
+
+from .cards import CARD_COLUMNS, Row, card_rows
 from .models import Listing, Status
 from .money import price_column
-from .selectors import with_card_data
 from .services.search import SEARCH_CONFIG
 
 
@@ -62,17 +65,13 @@ class Cursor:
         return cls(pin=pin, part=part, after=after)
 
 
-def _cards(listings: QuerySet[Listing], *, user: Any, limit: int) -> list[Listing]:
-    """Rows for cards, without their media (fetched once for the whole page) and without the
-    columns a card never shows."""
-    rows = with_card_data(listings, user=user).prefetch_related(None)
-    return list(rows.defer("search_vector", "description", "rejection_note")[:limit])
-
-
-def _with_media(items: list[Listing]) -> list[Listing]:
-    # One query for the page's media, in display order (ListingMedia's default ordering).
-    prefetch_related_objects(items, "media")
-    return items
+def _rows(
+    listings: QuerySet[Listing], *, user: Any, limit: int, keys: tuple[str, ...] = ()
+) -> list[Row]:
+    """Card rows, with the sort keys a cursor needs that a card does not show."""
+    extra = tuple(key for key in keys if key not in CARD_COLUMNS)
+    viewer = user.pk if user is not None and user.is_authenticated else None
+    return list(card_rows(listings, viewer=viewer, extra=extra)[:limit])
 
 
 def _after(keys: list[str], values: list[Any], descending: bool) -> Q:
@@ -90,17 +89,20 @@ def _parse_after(after: list[Any], kinds: tuple[type, ...]) -> list[Any]:
     if len(after) != len(kinds):
         raise _invalid_cursor()
     try:
-        return [
+        values = [
             datetime.fromisoformat(v) if kind is datetime else kind(v)
             for v, kind in zip(after, kinds, strict=True)
         ]
-    except (ValueError, TypeError, InvalidOperation):
+    except (ValueError, TypeError, AttributeError, InvalidOperation):
         raise _invalid_cursor() from None
+    if any(isinstance(v, datetime) and timezone.is_naive(v) for v in values):
+        raise _invalid_cursor()
+    return values
 
 
 @dataclass
 class Page:
-    items: list[Listing]
+    items: list[Row]  # card rows (listings.cards)
     next: Cursor | None
 
 
@@ -108,39 +110,72 @@ def _boosted_at(pin: datetime) -> Q:
     return Q(boost_started_at__lte=pin, boosted_until__gt=pin)
 
 
+def _feed_rows(
+    *,
+    segment: str,
+    pin: datetime,
+    category: str | None,
+    after: list[Any] | None,
+    viewer: uuid.UUID | None,
+    limit: int,
+) -> list[Row]:
+    """One part of the feed, newest first, after the cursor's card."""
+
+    def build(values: Values) -> QuerySet[Listing, Row]:
+        at = values.datetime("pin")
+        listings = Listing.objects.filter(status=Status.ACTIVE, published_at__lte=at)
+        if category:
+            listings = listings.filter(category=values.text("category"))
+        boosted = _boosted_at(at)
+        listings = listings.filter(boosted) if segment == "boosted" else listings.exclude(boosted)
+        if after is not None:
+            last = [values.datetime("after_published"), values.uuid("after_id")]
+            listings = listings.filter(_after(["published_at", "id"], last, descending=True))
+        listings = listings.order_by("-published_at", "-id")
+        return card_rows(listings, viewer=values.uuid("viewer") if viewer else None)[:limit]
+
+    shape = ("feed", segment, bool(category), after is not None, viewer is not None, limit)
+    last_published, last_id = after or (None, None)
+    values = {
+        "pin": pin,
+        "category": category,
+        "after_published": last_published,
+        "after_id": last_id,
+        "viewer": viewer,
+    }
+    return prepared_rows(shape, build, values)
+
+
 def feed_page(*, user: Any, category: str | None, cursor: Cursor | None, size: int) -> Page:
     """Active listings boosted at the pin first, then the rest; newest published first in each."""
     pin = cursor.pin if cursor else timezone.now()
-    base = Listing.objects.filter(status=Status.ACTIVE, published_at__lte=pin)
-    if category:
-        base = base.filter(category=category)
-    keys = ["published_at", "id"]
     part = cursor.part if cursor else "boosted"
-    after = _parse_after(cursor.after, (datetime, str)) if cursor and cursor.after else None
+    after = _parse_after(cursor.after, (datetime, uuid.UUID)) if cursor and cursor.after else None
     if part not in ("boosted", "rest"):
         raise _invalid_cursor()
-    items: list[Listing] = []
+    viewer = user.pk if user is not None and user.is_authenticated else None
+    items: list[Row] = []
     for segment in ("boosted", "rest"):
         if segment == "boosted" and part == "rest":
             continue
         wanted = size - len(items)
-        if segment == "boosted":
-            listings = base.filter(_boosted_at(pin))
-        else:
-            listings = base.exclude(_boosted_at(pin))
-        if after is not None and segment == part:
-            listings = listings.filter(_after(keys, after, descending=True))
-        rows = _cards(listings.order_by("-published_at", "-id"), user=user, limit=wanted + 1)
+        rows = _feed_rows(
+            segment=segment,
+            pin=pin,
+            category=category,
+            after=after if segment == part else None,
+            viewer=viewer,
+            limit=wanted + 1,
+        )
         if len(rows) > wanted:
             if wanted == 0:  # the page ended exactly with the boosted part
-                return Page(_with_media(items), Cursor(pin, segment, []))
+                return Page(items, Cursor(pin, segment, []))
             items += rows[:wanted]
             last = items[-1]
-            published = cast(datetime, last.published_at)  # active listings are published
-            cursor = Cursor(pin, segment, [published.isoformat(), str(last.pk)])
-            return Page(_with_media(items), cursor)
+            cursor = Cursor(pin, segment, [last["published_at"].isoformat(), str(last["id"])])
+            return Page(items, cursor)
         items += rows
-    return Page(_with_media(items), None)
+    return Page(items, None)
 
 
 # --- Search -------------------------------------------------------------------------------------
@@ -265,15 +300,15 @@ def search_page(*, user: Any, filters: dict[str, Any], cursor: Cursor | None, si
     if cursor and cursor.after:
         listings = listings.filter(_after(keys, _parse_after(cursor.after, kinds), descending))
     order = [f"-{key}" if descending else key for key in keys]
-    rows = _cards(listings.order_by(*order), user=user, limit=size + 1)
+    rows = _rows(listings.order_by(*order), user=user, limit=size + 1, keys=tuple(keys))
     if not rows and mode == "text" and cursor is None and len(_words(q)) <= TYPO_FALLBACK_WORDS:
         # Nothing matched the words: search again for titles that look alike. Only for short
         # queries: a long phrase is "alike" to most titles, and costs a scan of them all.
         return search_page(user=user, filters=filters, cursor=Cursor(pin, "similar", []), size=size)
     if len(rows) <= size:
-        return Page(_with_media(rows), None)
-    items = _with_media(rows[:size])
+        return Page(rows, None)
+    items = rows[:size]
     last = items[-1]
-    values = [getattr(last, key) for key in keys]
+    values = [last[key] for key in keys]
     after = [v.isoformat() if isinstance(v, datetime) else str(v) for v in values]
     return Page(items, Cursor(pin, mode, after))

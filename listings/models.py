@@ -109,6 +109,12 @@ class Listing(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     # When it last entered pending_review: how long it has waited in the moderation queue.
     review_requested_at = models.DateTimeField(null=True, blank=True)
+    # The card's cover, copied from the media by the media services so a page of cards needs
+    # no media query: the first video (its rendition once made) with its poster, and the
+    # first photo or panorama. Storage names; blank when there is none.
+    cover_video = models.CharField(max_length=200, blank=True, default="", editable=False)
+    cover_poster = models.CharField(max_length=200, blank=True, default="", editable=False)
+    cover_image = models.CharField(max_length=200, blank=True, default="", editable=False)
     # Full-text document (title weighted A; description and details B), kept up to date by
     # the services on every write; PostgreSQL only (its GIN index is in migration 0006).
     search_vector = SearchVectorField(null=True, editable=False)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
+from .cards import CardBuilder, card_of, row_of
 from .models import (
     PRICE_CEILING,
     VIN_VALIDATOR,
@@ -259,24 +260,6 @@ class LocationOutSerializer(serializers.Serializer):
     lng = serializers.FloatField()
 
 
-def seller_of(listing: Listing, request: Any) -> dict[str, Any]:
-    author = listing.author
-    seller: dict[str, Any] = {
-        "id": author.pk,
-        "display_name": author.display_name,
-        "avatar_url": absolute(request, author.avatar),
-        "is_business": listing.business_id is not None,
-    }
-    if listing.business is not None:
-        seller["business"] = {
-            "id": listing.business.pk,
-            "name": listing.business.name,
-            "logo_url": None,
-            "verified": listing.business.verified,
-        }
-    return seller
-
-
 class ListingDetailSerializer(serializers.ModelSerializer):
     price = serializers.DecimalField(max_digits=15, decimal_places=2)
     prices = serializers.SerializerMethodField()
@@ -338,7 +321,7 @@ class ListingDetailSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(SellerSerializer)
     def get_seller(self, listing: Listing) -> dict[str, Any]:
-        return seller_of(listing, self.context["request"])
+        return CardBuilder(self.context["request"]).seller(row_of(listing))
 
     def get_is_boosted(self, listing: Listing) -> bool:
         return listing.boosted_until is not None and listing.boosted_until > timezone.now()
@@ -390,52 +373,21 @@ KEY_DETAILS_SCHEMA = PolymorphicProxySerializer(
 )
 
 
-def key_details(listing: Listing) -> dict[str, Any]:
-    details = details_of(listing)
-    if listing.category == Category.CAR:
-        return {
-            "make": details.make,
-            "model": details.model,
-            "year": details.year,
-            "mileage_km": details.mileage_km,
-        }
-    if listing.category == Category.HORSE:
-        return {
-            "breed": details.breed,
-            "sex": details.sex,
-            "age": timezone.localdate().year - details.birth_year,
-        }
-    return {
-        "property_type": details.property_type,
-        "deal_type": details.deal_type,
-        "rooms": details.rooms,
-        "area_m2": f"{details.area_m2:.2f}",
-    }
-
-
-def cover_of(listing: Listing, request: Any) -> dict[str, str]:
-    """The video when there is one (its rendition once made), else the first photo."""
-    media = list(listing.media.all())  # prefetched, ordered by position
-    cover: dict[str, str] = {}
-    video = next((m for m in media if m.kind == "video"), None)
-    image = next((m for m in media if m.kind in ("image", "panorama")), None)
-    if video is not None:
-        cover["video_url"] = str(absolute(request, video.rendition or video.file))
-        if video.poster:
-            cover["poster_url"] = str(absolute(request, video.poster))
-    if image is not None:
-        cover["image_url"] = str(absolute(request, image.file))
-    return cover
+@extend_schema_field(KEY_DETAILS_SCHEMA)
+class KeyDetailsField(serializers.JSONField):
+    pass
 
 
 class ListingCardSerializer(serializers.ModelSerializer):
+    """The card's shape, for the schema; `listings.cards` builds it (see `card_of`)."""
+
     price = serializers.DecimalField(max_digits=15, decimal_places=2)
-    prices = serializers.SerializerMethodField()
-    cover = serializers.SerializerMethodField()
-    key_details = serializers.SerializerMethodField()
-    seller = serializers.SerializerMethodField()
-    is_boosted = serializers.SerializerMethodField()
-    is_favorited = serializers.SerializerMethodField()
+    prices = PricesSerializer()
+    cover = CoverSerializer()
+    key_details = KeyDetailsField()
+    seller = SellerSerializer()
+    is_boosted = serializers.BooleanField()
+    is_favorited = serializers.BooleanField()
 
     class Meta:
         model = Listing
@@ -460,18 +412,8 @@ class ListingCardSerializer(serializers.ModelSerializer):
         )
         read_only_fields = fields
 
-    get_prices = ListingDetailSerializer.get_prices
-    get_seller = ListingDetailSerializer.get_seller
-    get_is_boosted = ListingDetailSerializer.get_is_boosted
-    get_is_favorited = ListingDetailSerializer.get_is_favorited
-
-    @extend_schema_field(CoverSerializer)
-    def get_cover(self, listing: Listing) -> dict[str, str]:
-        return cover_of(listing, self.context["request"])
-
-    @extend_schema_field(KEY_DETAILS_SCHEMA)
-    def get_key_details(self, listing: Listing) -> dict[str, Any]:
-        return key_details(listing)
+    def to_representation(self, instance: Listing) -> dict[str, Any]:
+        return card_of(instance, self.context["request"])
 
 
 # --- Search filters -----------------------------------------------------------------------------

@@ -38,3 +38,17 @@ def test_throttles_still_count_when_the_store_is_up(monkeypatch: pytest.MonkeyPa
     statuses = [APIClient().get("/api/v1/legal/documents/").status_code for _ in range(4)]
 
     assert statuses == [200, 200, 200, 429]
+
+
+def test_anonymous_callers_are_held_by_the_anonymous_rate_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from marketplace.api.throttling import AnonRateThrottle, UserRateThrottle
+
+    rates = {"anon": "3/min", "user": "1/min"}
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", rates)
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", rates)
+
+    statuses = [APIClient().get("/api/v1/legal/documents/").status_code for _ in range(4)]
+
+    assert statuses == [200, 200, 200, 429]

@@ -281,6 +281,30 @@ def _renumber(items: list[ListingMedia]) -> None:
     ListingMedia.objects.bulk_update(changed, ["position"])
 
 
+def _store_cover(listing: Listing, items: list[ListingMedia]) -> None:
+    """Copy the cover a card shows from `items` (all the listing's media, in order) onto the
+    listing row; call with the row locked."""
+    video = next((m for m in items if m.kind == MediaKind.VIDEO), None)
+    image = next((m for m in items if m.kind != MediaKind.VIDEO), None)
+    cover = {
+        "cover_video": str((video.rendition or video.file).name) if video else "",
+        "cover_poster": str(video.poster.name or "") if video else "",
+        "cover_image": str(image.file.name) if image else "",
+    }
+    if any(getattr(listing, field) != value for field, value in cover.items()):
+        Listing.objects.filter(pk=listing.pk).update(**cover)
+        for field, value in cover.items():
+            setattr(listing, field, value)
+
+
+def media_refresh_cover(*, listing: Listing) -> None:
+    """Copy the cover from the listing's media again (for media written outside this module:
+    data loaders, fixtures)."""
+    with transaction.atomic():
+        locked = Listing.objects.select_for_update().get(pk=listing.pk)
+        _store_cover(locked, _ordered(locked))
+
+
 def _file_names(media: ListingMedia) -> list[str]:
     files = (media.file, media.poster, media.thumbnail, media.rendition)
     return [str(file.name) for file in files if file]
@@ -337,6 +361,7 @@ def media_add(
             media.save()
             others.insert(index, media)
             _renumber(others)
+            _store_cover(listing, others)
             listing_note_media_change(listing=listing, actor=actor, change="added")
             audit_record(
                 actor=actor,
@@ -364,6 +389,7 @@ def media_move(*, listing: Listing, media_id: Any, actor: User, position: int) -
         items.remove(media)
         items.insert(min(position, len(items)), media)
         _renumber(items)
+        _store_cover(listing, items)
         audit_record(
             actor=actor,
             action="listing.media_moved",
@@ -386,6 +412,7 @@ def media_delete(*, listing: Listing, media_id: Any, actor: User) -> None:
         media.delete()
         items.remove(media)
         _renumber(items)
+        _store_cover(listing, items)
         listing_note_media_change(listing=listing, actor=actor, change="deleted")
         audit_record(
             actor=actor,
@@ -503,14 +530,20 @@ def _record(media: ListingMedia, rendered: RenderedVideo) -> None:
         media.rendition.save("video.mp4", File(rendition), save=False)
     names = [str(media.poster.name), str(media.rendition.name)]
     try:
-        recorded = ListingMedia.objects.filter(
-            pk=media.pk, processing=MediaProcessing.PENDING
-        ).update(
-            poster=media.poster.name,
-            rendition=media.rendition.name,
-            duration_s=rendered.duration_s,
-            processing=MediaProcessing.READY,
-        )
+        with transaction.atomic():
+            # The listing's lock orders this with the uploads, moves and deletes that also
+            # rewrite its cover.
+            listing = Listing.objects.select_for_update().filter(pk=media.listing_id).first()
+            recorded = listing is not None and ListingMedia.objects.filter(
+                pk=media.pk, processing=MediaProcessing.PENDING
+            ).update(
+                poster=media.poster.name,
+                rendition=media.rendition.name,
+                duration_s=rendered.duration_s,
+                processing=MediaProcessing.READY,
+            )
+            if listing is not None and recorded:
+                _store_cover(listing, _ordered(listing))
     except BaseException:
         _delete_files(media.file.storage, names)
         raise

@@ -8,6 +8,7 @@ from accounts.models import Role
 from accounts.services import user_set_role
 from business.models import Business, Membership
 from listings.models import Listing, ListingMedia
+from listings.services.media import media_refresh_cover
 from tests.factories import UserFactory
 
 CAR = {
@@ -97,4 +98,5 @@ def add_image(listing_id: Any) -> ListingMedia:
     media = ListingMedia(listing=listing, kind="image")
     media.file.save("photo.jpg", ContentFile(b"\xff\xd8\xff fake jpeg"), save=False)
     media.save()
+    media_refresh_cover(listing=listing)
     return media

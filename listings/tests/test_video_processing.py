@@ -19,7 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from listings.models import ListingMedia
+from listings.models import Listing, ListingMedia
 from listings.services import media as media_service
 from listings.tasks import process_video_task, requeue_pending_videos_task
 from listings.tests.conftest import client_for, create
@@ -482,3 +482,29 @@ def test_the_sweep_requeues_videos_left_pending(
 
     assert requeued == 1
     assert ListingMedia.objects.get(pk=media_id).processing == "ready"
+
+
+def test_the_card_cover_plays_the_rendition_with_its_poster_once_made(
+    author: Any,
+    listing_id: str,
+    videos: dict[str, Path],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    def cover() -> dict[str, str]:
+        Listing.objects.filter(pk=listing_id).update(status="active", published_at=timezone.now())
+        (card,) = client_for(author).get("/api/v1/listings/feed/").json()["results"]
+        return card["cover"]  # type: ignore[no-any-return]
+
+    with django_capture_on_commit_callbacks(execute=False) as pending:
+        assert upload_file(author, listing_id, videos["hevc.mov"]).status_code == 201
+    media = ListingMedia.objects.get(listing_id=listing_id)
+    assert cover() == {"video_url": f"http://testserver{media.file.url}"}  # not processed yet
+
+    for callback in pending:
+        callback()
+
+    media.refresh_from_db()
+    assert cover() == {
+        "video_url": f"http://testserver{media.rendition.url}",
+        "poster_url": f"http://testserver{media.poster.url}",
+    }

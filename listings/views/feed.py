@@ -9,12 +9,12 @@ from rest_framework.views import APIView
 
 from marketplace.api.pagination import parse_page_size
 
+from ..cards import CardBuilder
 from ..feed import Cursor, Page, feed_page, search_page
 from ..models import Category
 from ..serializers import (
     CardPageSerializer,
     FeedFiltersSerializer,
-    ListingCardSerializer,
     SearchFiltersSerializer,
 )
 
@@ -42,7 +42,7 @@ def answer(request: Request, page: Page) -> Response:
     next_url = None
     if page.next is not None:
         next_url = replace_query_param(request.build_absolute_uri(), "cursor", page.next.encode())
-    cards = ListingCardSerializer(page.items, many=True, context={"request": request}).data
+    cards = CardBuilder(request).cards(page.items)
     return Response({"results": cards, "next": next_url, "previous": None})
 
 
