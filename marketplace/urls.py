@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("accounts.urls")),
     path("", include("listings.urls")),
     path("", include("moderation.urls")),
+    path("", include("promotions.urls")),
 ]
 
 urlpatterns = [
@@ -20,6 +21,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include(api_v1)),
+    path("", include("promotions.urls_checkout")),
     re_path(r"^api/", api_views.ApiNotFoundView.as_view(), name="api-not-found"),
 ]
 

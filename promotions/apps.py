@@ -6,3 +6,17 @@ class PromotionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "promotions"
     verbose_name = _("Promotions")
+
+    def ready(self) -> None:
+        from accounts.demo import register_demo_seeder
+        from marketplace.metrics import register_scrape_gauges
+
+        from . import tasks  # noqa: F401 - registered in every process
+        from .demo import seed_promotions
+        from .metrics import promotion_gauges
+        from .purposes import register_purpose
+        from .services.promotions import PURPOSE, PromotionPurpose
+
+        register_purpose(PURPOSE, PromotionPurpose())
+        register_scrape_gauges(promotion_gauges)
+        register_demo_seeder(order=40, seeder=seed_promotions)

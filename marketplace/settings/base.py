@@ -209,6 +209,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "moderation.requeue_missing_prechecks",
         "schedule": timedelta(minutes=5),
     },
+    # An ended promotion stops counting within a minute; unpaid payments expire after 30.
+    "promotions-expire-promotions": {
+        "task": "promotions.expire_promotions",
+        "schedule": timedelta(minutes=1),
+    },
+    "promotions-expire-unpaid-payments": {
+        "task": "promotions.expire_unpaid_payments",
+        "schedule": timedelta(minutes=1),
+    },
 }
 
 # --- API --------------------------------------------------------------------------------------
@@ -254,6 +263,8 @@ SPECTACULAR_SETTINGS = {
         "ConsentKindEnum": "accounts.models.ConsentKind.choices",
         "MediaKindEnum": "listings.models.MediaKind.choices",
         "ReportReasonEnum": "listings.models.ReportReason.choices",
+        "PromotionStatusEnum": "promotions.models.PromotionStatus.choices",
+        "PaymentStatusEnum": "promotions.models.PaymentStatus.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -409,6 +420,59 @@ EXPO_ACCESS_TOKEN = env_optional_str("EXPO_ACCESS_TOKEN")
 # --- Listings ---------------------------------------------------------------------------------
 
 PERSONAL_LISTING_LIMIT = 5
+
+# --- Payments ---------------------------------------------------------------------------------
+
+# The providers enabled here (each has a webhook at /api/v1/payments/webhook/<code>/), and the
+# one new payments go to. `test` completes payments on a page of our own: development only.
+PAYMENT_PROVIDER_CODES = ("test", "freedompay")
+PAYMENT_PROVIDERS = env_list("PAYMENT_PROVIDERS", ["test"] if DEBUG else [])
+if unknown_providers := sorted(set(PAYMENT_PROVIDERS) - set(PAYMENT_PROVIDER_CODES)):
+    raise ImproperlyConfigured(
+        f"PAYMENT_PROVIDERS: unknown {', '.join(unknown_providers)}; "
+        f"expected some of {', '.join(PAYMENT_PROVIDER_CODES)}."
+    )
+PAYMENT_DEFAULT_PROVIDER = (
+    env_choice("PAYMENT_DEFAULT_PROVIDER", tuple(PAYMENT_PROVIDERS), PAYMENT_PROVIDERS[0])
+    if PAYMENT_PROVIDERS
+    else None
+)
+# Signs the `test` provider's callbacks (HMAC-SHA256 of the body, header X-Signature).
+PAYMENTS_WEBHOOK_SECRET: str | None = None
+if "test" in PAYMENT_PROVIDERS:
+    if DEBUG:
+        PAYMENTS_WEBHOOK_SECRET = env_str(
+            "PAYMENTS_WEBHOOK_SECRET", "insecure-development-payments-webhook-secret"
+        )
+    else:
+        PAYMENTS_WEBHOOK_SECRET = env_str("PAYMENTS_WEBHOOK_SECRET")
+        if len(PAYMENTS_WEBHOOK_SECRET) < 32:
+            raise ImproperlyConfigured(
+                "PAYMENTS_WEBHOOK_SECRET must be at least 32 characters when DEBUG is off."
+            )
+# Production refuses the `test` provider unless this says it is wanted (a staging server).
+PAYMENTS_ALLOW_TEST_PROVIDER = env_bool("PAYMENTS_ALLOW_TEST_PROVIDER", False)
+
+# The `freedompay` payment provider (promotions/providers/freedompay.py). Merchant id, secret
+# key and result URL are required once it is used.
+FREEDOMPAY_MERCHANT_ID = env_optional_str("FREEDOMPAY_MERCHANT_ID")
+FREEDOMPAY_SECRET_KEY = env_optional_str("FREEDOMPAY_SECRET_KEY")
+FREEDOMPAY_API_URL = env_str("FREEDOMPAY_API_URL", "https://api.freedompay.kg")
+# Test payments (FreedomPay's test cards) unless told otherwise, while developing.
+FREEDOMPAY_TESTING_MODE = env_bool("FREEDOMPAY_TESTING_MODE", DEBUG)
+# Our webhook as FreedomPay reaches it: https://<public host>/api/v1/payments/webhook/freedompay/
+FREEDOMPAY_RESULT_URL = env_optional_str("FREEDOMPAY_RESULT_URL")
+# Where the payer lands after paying or failing; unset, the merchant cabinet's pages.
+FREEDOMPAY_SUCCESS_URL = env_optional_str("FREEDOMPAY_SUCCESS_URL")
+FREEDOMPAY_FAILURE_URL = env_optional_str("FREEDOMPAY_FAILURE_URL")
+FREEDOMPAY_TIMEOUT_SECONDS = env_int("FREEDOMPAY_TIMEOUT_SECONDS", 10, minimum=1)
+if "freedompay" in PAYMENT_PROVIDERS and not (
+    FREEDOMPAY_MERCHANT_ID and FREEDOMPAY_SECRET_KEY and FREEDOMPAY_RESULT_URL
+):
+    raise ImproperlyConfigured(
+        "PAYMENT_PROVIDERS=freedompay needs FREEDOMPAY_MERCHANT_ID, FREEDOMPAY_SECRET_KEY and "
+        "FREEDOMPAY_RESULT_URL."
+    )
 
 # --- Moderation -------------------------------------------------------------------------------
 

@@ -31,3 +31,7 @@ SMS_BACKEND = "locmem"
 PUSH_BACKEND = "locmem"
 # Never the real Anthropic API from tests, whatever the developer's environment holds.
 ANTHROPIC_API_KEY = None
+# Payments through the built-in provider, whatever the developer's environment enables.
+PAYMENT_PROVIDERS = ["test"]
+PAYMENT_DEFAULT_PROVIDER = "test"
+PAYMENTS_WEBHOOK_SECRET = "test-payments-webhook-secret-0123456789abcdef"  # noqa: S105

@@ -1,0 +1,167 @@
+from typing import Any, cast
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_protect
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from listings.selectors import listing_get_for_editor
+from marketplace.api.errors import DomainError
+
+from .exceptions import SignatureInvalid
+from .models import Payment, PaymentStatus, Promotion
+from .providers import PROVIDERS, UnknownProvider, get_provider
+from .providers import test as test_provider
+from .providers.base import EventStatus, InvalidSignature, MalformedEvent, WebhookOutcome
+from .selectors import payment_get_for_payer, plans_on_sale, promotions_of_user
+from .serializers import (
+    PaymentSerializer,
+    PlanSerializer,
+    PromotionCreatedSerializer,
+    PromotionCreateSerializer,
+    PromotionSerializer,
+    WebhookAckSerializer,
+)
+from .services.payments import webhook_apply
+from .services.promotions import promotion_create
+
+
+class PlansView(APIView):
+    permission_classes = (AllowAny,)
+
+    @extend_schema(responses=PlanSerializer(many=True), operation_id="promotions_plans")
+    def get(self, request: Request) -> Response:
+        return Response(PlanSerializer(plans_on_sale(), many=True).data)
+
+
+class PromotionsView(ListAPIView):
+    """The caller's promotions (GET) and buying one (POST)."""
+
+    serializer_class = PromotionSerializer
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no user
+            return Promotion.objects.none()
+        return promotions_of_user(user=self.request.user)
+
+    @extend_schema(operation_id="promotions_list")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=PromotionCreateSerializer,
+        responses={201: PromotionCreatedSerializer},
+        operation_id="promotions_create",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = PromotionCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        listing = listing_get_for_editor(
+            user=request.user, listing_id=serializer.validated_data["listing_id"]
+        )
+        promotion = promotion_create(
+            user=request.user,  # type: ignore[arg-type]
+            listing=listing,
+            plan=serializer.validated_data["plan"],
+        )
+        data = PromotionCreatedSerializer(promotion, context={"request": request}).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class PaymentView(APIView):
+    @extend_schema(responses=PaymentSerializer, operation_id="payments_retrieve")
+    def get(self, request: Request, pk: Any) -> Response:
+        payment = payment_get_for_payer(user=request.user, payment_id=pk)
+        return Response(PaymentSerializer(payment).data)
+
+
+class WebhookView(APIView):
+    """A payment provider's callback: no user, no CSRF (DRF's views are exempt), no user
+    throttles; the signature is the only credential."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    throttle_classes = ()
+
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        parameters=[
+            OpenApiParameter(
+                "provider", str, OpenApiParameter.PATH, enum=sorted(PROVIDERS), required=True
+            )
+        ],
+        responses={200: WebhookAckSerializer},
+        description=(
+            "A payment provider's callback, signed (the `test` provider: "
+            "`X-Signature: sha256=<hex HMAC-SHA256 of the raw body>`). 400 `invalid_signature`, "
+            "`amount_mismatch` or `invalid` (an unreadable event); 404 for an unknown provider "
+            "or payment; a repeated `event_id` is 200 with `duplicate: true`."
+        ),
+        operation_id="payments_webhook",
+    )
+    def post(self, request: Request, provider: str) -> HttpResponse:
+        try:
+            adapter = get_provider(provider)
+        except UnknownProvider:
+            raise Http404 from None
+        raw = request._request  # the provider verifies the raw body, before DRF parses it
+        error: DomainError | None = None
+        event = None
+        try:
+            event = adapter.parse_webhook(raw)
+            result = webhook_apply(provider=adapter.code, event=event)
+        except InvalidSignature:
+            error = SignatureInvalid()
+        except MalformedEvent:
+            error = DomainError()
+        except DomainError as exc:
+            error = exc
+        custom = adapter.webhook_response(
+            raw, WebhookOutcome(event=event, code=error.code if error else "")
+        )
+        if custom is not None:
+            return custom
+        if error is not None:
+            raise error
+        return Response(WebhookAckSerializer(result).data)
+
+
+@method_decorator(csrf_protect, name="dispatch")
+class TestCheckoutView(View):
+    """The `test` provider's checkout page, for trying the flow in a browser (DEBUG only):
+    "Pay" and "Fail" send a signed callback through the same verification and service as
+    the real webhook."""
+
+    __test__ = False  # not a pytest test class, whatever its name
+
+    def _payment(self, pk: Any) -> Payment:
+        if not settings.DEBUG or "test" not in settings.PAYMENT_PROVIDERS:
+            raise Http404
+        payment = Payment.objects.filter(pk=pk, provider=test_provider.TestProvider.code).first()
+        if payment is None:
+            raise Http404
+        return payment
+
+    def get(self, request: HttpRequest, pk: Any) -> HttpResponse:
+        payment = self._payment(pk)
+        return render(request, "promotions/test_checkout.html", {"payment": payment})
+
+    def post(self, request: HttpRequest, pk: Any) -> HttpResponse:
+        payment = self._payment(pk)
+        outcome = request.POST.get("outcome")
+        if outcome in ("succeeded", "failed") and payment.status == PaymentStatus.PENDING:
+            body = test_provider.checkout_callback(payment, cast(EventStatus, outcome))
+            event = test_provider.parse_signed(body, test_provider.sign(body))
+            webhook_apply(provider=payment.provider, event=event)
+            payment.refresh_from_db()
+        return render(request, "promotions/test_checkout.html", {"payment": payment, "done": True})
