@@ -27,7 +27,7 @@ from rest_framework.exceptions import ValidationError
 
 from marketplace.db import Values, prepared_rows
 
-from .cards import CARD_COLUMNS, Row, card_rows
+from .cards import Row, card_rows
 from .models import Listing, Status
 from .money import price_column
 from .services.search import SEARCH_CONFIG
@@ -65,15 +65,6 @@ class Cursor:
         return cls(pin=pin, part=part, after=after)
 
 
-def _rows(
-    listings: QuerySet[Listing], *, user: Any, limit: int, keys: tuple[str, ...] = ()
-) -> list[Row]:
-    """Card rows, with the sort keys a cursor needs that a card does not show."""
-    extra = tuple(key for key in keys if key not in CARD_COLUMNS)
-    viewer = user.pk if user is not None and user.is_authenticated else None
-    return list(card_rows(listings, viewer=viewer, extra=extra)[:limit])
-
-
 def _after(keys: list[str], values: list[Any], descending: bool) -> Q:
     """Keyset condition `(k1, k2, ...) < (v1, v2, ...)` (or `>`), spelled out for the ORM."""
     op = "lt" if descending else "gt"
@@ -82,7 +73,9 @@ def _after(keys: list[str], values: list[Any], descending: bool) -> Q:
         strict = Q(**{f"{keys[index]}__{op}": values[index]})
         equal = Q(**{keys[i]: values[i] for i in range(index)})
         condition = (equal & strict) if not condition else (equal & strict) | condition
-    return condition
+    # Implied by the above, but an index range can start from it where the OR cannot.
+    bound = Q(**{f"{keys[0]}__{op}e": values[0]})
+    return bound & condition
 
 
 def _parse_after(after: list[Any], kinds: tuple[type, ...]) -> list[Any]:
@@ -197,7 +190,7 @@ def _text_query(q: str) -> SearchQuery | None:
 
 
 # How many of the newest matches a text search ranks by relevance.
-TEXT_CANDIDATES = 2000
+TEXT_CANDIDATES = 1000
 # Queries of at most this many words fall back to similar titles when no word matches.
 TYPO_FALLBACK_WORDS = 2
 
@@ -254,6 +247,22 @@ def _filtered(filters: dict[str, Any]) -> QuerySet[Listing]:
     return listings
 
 
+def _ranked(
+    matches: QuerySet[Listing], query: SearchQuery, *, pin: datetime, after: Any, limit: int
+) -> list[dict[str, Any]]:
+    """A page of text matches by relevance: the newest TEXT_CANDIDATES matches, ranked and
+    sorted here (a few hundred rows; ranking every match of a common word, "квартира": most
+    of real estate, would cost a second at a million listings)."""
+    score = Cast(SearchRank(F("search_vector"), query), FloatField())
+    newest = matches.order_by("-published_at", "-id").annotate(score=score)
+    candidates: list[Any] = list(newest.values("score", "id")[:TEXT_CANDIDATES])
+    candidates.sort(key=lambda row: (row["score"], row["id"]), reverse=True)
+    if after is not None:
+        last = tuple(after)
+        candidates = [row for row in candidates if (row["score"], row["id"]) < last]
+    return candidates[:limit]
+
+
 def search_page(*, user: Any, filters: dict[str, Any], cursor: Cursor | None, size: int) -> Page:
     """Active listings matching every filter, in the requested order, by keyset."""
     pin = cursor.pin if cursor else timezone.now()
@@ -261,6 +270,7 @@ def search_page(*, user: Any, filters: dict[str, Any], cursor: Cursor | None, si
     q = (filters.get("q") or "").strip()
     ordering = filters.get("ordering") or ("relevance" if q else "-published_at")
     mode = cursor.part if cursor else ""
+    ranked: tuple[QuerySet[Listing], SearchQuery] | None = None  # matches to rank here
     if q and connection.vendor != "postgresql":
         listings = listings.filter(Q(title__icontains=q) | Q(description__icontains=q))
         if ordering == "relevance":
@@ -278,37 +288,57 @@ def search_page(*, user: Any, filters: dict[str, Any], cursor: Cursor | None, si
             ).filter(title__trigram_word_similar=q)
         else:
             mode = "text"
-            # Ranking every match of a common word ("квартира": most of real estate) costs
-            # a second at a million listings; rank the newest TEXT_CANDIDATES matches instead.
-            candidates = (
-                listings.filter(search_vector=query)
-                .order_by("-published_at", "-id")
-                .values("pk")[:TEXT_CANDIDATES]
-            )
-            # As float8: the cursor carries the score, and a float4 would not round-trip.
-            listings = listings.filter(pk__in=candidates).annotate(
-                score=Cast(SearchRank(F("search_vector"), query), FloatField())
-            )
+            matches = listings.filter(search_vector=query)
+            if ordering == "relevance":
+                ranked = (matches, query)
+            else:
+                candidates = matches.order_by("-published_at", "-id").values("pk")
+                listings = listings.filter(pk__in=candidates[:TEXT_CANDIDATES])
     kinds: tuple[type, ...]
     if ordering == "relevance" and q and mode in ("text", "similar"):
-        keys, kinds, descending = ["score", "id"], (float, str), True
+        keys, kinds, descending = ["score", "id"], (float, uuid.UUID), True
     elif ordering in ("price", "-price"):
         column = price_column(filters["currency"])
-        keys, kinds, descending = [column, "id"], (Decimal, str), ordering == "-price"
+        keys, kinds, descending = [column, "id"], (Decimal, uuid.UUID), ordering == "-price"
     else:
-        keys, kinds, descending = ["published_at", "id"], (datetime, str), True
-    if cursor and cursor.after:
-        listings = listings.filter(_after(keys, _parse_after(cursor.after, kinds), descending))
-    order = [f"-{key}" if descending else key for key in keys]
-    rows = _rows(listings.order_by(*order), user=user, limit=size + 1, keys=tuple(keys))
-    if not rows and mode == "text" and cursor is None and len(_words(q)) <= TYPO_FALLBACK_WORDS:
+        keys, kinds, descending = ["published_at", "id"], (datetime, uuid.UUID), True
+    after = _parse_after(cursor.after, kinds) if cursor and cursor.after else None
+    keyed: list[dict[str, Any]]
+    if ranked is not None:
+        keyed = _ranked(*ranked, pin=pin, after=after, limit=size + 1)
+    else:
+        if after is not None:
+            listings = listings.filter(_after(keys, after, descending))
+        order = [f"-{key}" if descending else key for key in keys]
+        # First the page's ids and sort keys, joining only what the filters need; then the
+        # cards of those few. In one statement the planner would join every candidate's
+        # seller and details before sorting them to keep 21.
+        keyed = list(listings.order_by(*order).values(*keys)[: size + 1])
+    if not keyed and mode == "text" and cursor is None and len(_words(q)) <= TYPO_FALLBACK_WORDS:
         # Nothing matched the words: search again for titles that look alike. Only for short
         # queries: a long phrase is "alike" to most titles, and costs a scan of them all.
         return search_page(user=user, filters=filters, cursor=Cursor(pin, "similar", []), size=size)
-    if len(rows) <= size:
-        return Page(rows, None)
-    items = rows[:size]
-    last = items[-1]
-    values = [last[key] for key in keys]
-    after = [v.isoformat() if isinstance(v, datetime) else str(v) for v in values]
-    return Page(items, Cursor(pin, mode, after))
+    viewer = user.pk if user is not None and user.is_authenticated else None
+    cards = cards_by_id([row["id"] for row in keyed[:size]], viewer=viewer)
+    # A listing deleted between the two statements is left out of the page.
+    items = [cards[row["id"]] for row in keyed[:size] if row["id"] in cards]
+    if len(keyed) <= size:
+        return Page(items, None)
+    values = [keyed[size - 1][key] for key in keys]
+    last = [v.isoformat() if isinstance(v, datetime) else str(v) for v in values]
+    return Page(items, Cursor(pin, mode, last))
+
+
+def cards_by_id(ids: list[uuid.UUID], *, viewer: uuid.UUID | None) -> dict[uuid.UUID, Row]:
+    """Card rows of a page's listings, by id, in one statement compiled once per page size."""
+    if not ids:
+        return {}
+
+    def build(values: Values) -> QuerySet[Listing, Row]:
+        keys = [values.uuid(f"id{index}") for index in range(len(ids))]
+        listings = Listing.objects.filter(pk__in=keys)
+        return card_rows(listings, viewer=values.uuid("viewer") if viewer else None)
+
+    bound = {"viewer": viewer, **{f"id{index}": pk for index, pk in enumerate(ids)}}
+    rows = prepared_rows(("cards", len(ids), viewer is not None), build, bound)
+    return {row["id"]: row for row in rows}
