@@ -1318,11 +1318,15 @@ def machine() -> dict[str, str]:
     with pg_connect("postgres") as conn:
         row = conn.execute("SHOW server_version").fetchone()
         buffers = conn.execute("SHOW shared_buffers").fetchone()
+        page_cost = conn.execute("SHOW random_page_cost").fetchone()
     return {
         "cpus": str(os.cpu_count()),
         "cpu": model,
         "memory": memory,
-        "postgresql": f"{row[0] if row else '?'} (shared_buffers {buffers[0] if buffers else '?'})",
+        "postgresql": (
+            f"{row[0] if row else '?'} (shared_buffers {buffers[0] if buffers else '?'}, "
+            f"random_page_cost {page_cost[0] if page_cost else '?'})"
+        ),
         "python": platform.python_version(),
         "kernel": platform.release(),
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
