@@ -526,9 +526,10 @@ class Loader:
         horses: list[tuple[Any, ...]] = []
         estates: list[tuple[Any, ...]] = []
         media: list[tuple[Any, ...]] = []
+        # Without the table's NOT NULLs: columns left out here are filled in on insert.
         conn.execute(
-            "CREATE TEMP TABLE bench_listing (LIKE listings_listing INCLUDING DEFAULTS)"
-            " ON COMMIT DROP"
+            "CREATE TEMP TABLE bench_listing ON COMMIT DROP"
+            " AS SELECT * FROM listings_listing WITH NO DATA"
         )
         conn.execute("ALTER TABLE bench_listing ADD COLUMN bench_doc text")
         conn.execute("ALTER TABLE bench_listing ADD COLUMN bench_cover text")
