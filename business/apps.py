@@ -9,7 +9,17 @@ class BusinessConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import hooks
+        from accounts.demo import register_demo_seeder
+        from marketplace.metrics import register_scrape_gauges
 
+        from . import tasks  # noqa: F401 - registered in every process
+        from .demo import seed_businesses
+        from .metrics import business_gauges
         from .selectors import businesses_of_user
+        from .services.team import memberships_check_deletion, memberships_end_for_deleted_user
 
         hooks.register_businesses(businesses_of_user)
+        hooks.register_deletion_guard(memberships_check_deletion)
+        hooks.register_deletion_cleanup(memberships_end_for_deleted_user)
+        register_scrape_gauges(business_gauges)
+        register_demo_seeder(order=15, seeder=seed_businesses)

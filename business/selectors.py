@@ -1,6 +1,11 @@
+"""Every read of businesses, their teams, invitations and plans."""
+
 from typing import Any
 
-from .models import Membership
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from .models import Invitation, InvitationStatus, Membership, SubscriptionPlan
 
 
 def businesses_of_user(user: Any) -> list[dict[str, Any]]:
@@ -9,3 +14,36 @@ def businesses_of_user(user: Any) -> list[dict[str, Any]]:
         Membership.objects.filter(user=user).select_related("business").order_by("joined_at")
     )
     return [{"id": m.business_id, "name": m.business.name, "role": m.role} for m in memberships]
+
+
+def members_of(*, business: Any) -> QuerySet[Membership]:
+    """The team, oldest member first (one query)."""
+    return (
+        Membership.objects.filter(business=business)
+        .select_related("user")
+        .order_by("joined_at", "id")
+    )
+
+
+def invitations_pending(*, business: Any) -> QuerySet[Invitation]:
+    """The business's invitations still waiting for an answer (an expired one waits no more)."""
+    return Invitation.objects.filter(
+        business=business, status=InvitationStatus.PENDING, expires_at__gt=timezone.now()
+    ).order_by("-created_at")
+
+
+def invitations_for_user(*, user: Any) -> QuerySet[Invitation]:
+    """Pending invitations addressed to the caller's phone, whoever sent them before the phone
+    had an account: matching on the verified phone at read time is what makes an invitation
+    wait for that phone's first login."""
+    return (
+        Invitation.objects.filter(
+            phone=user.phone, status=InvitationStatus.PENDING, expires_at__gt=timezone.now()
+        )
+        .select_related("business")
+        .order_by("-created_at")
+    )
+
+
+def subscription_plans_on_sale() -> QuerySet[SubscriptionPlan]:
+    return SubscriptionPlan.objects.filter(is_active=True).order_by("position", "months")

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.encoding import filepath_to_uri
 
 from accounts.models import User
+from business.models import Business
 
 from .models import Category, Favorite, Listing, ListingMedia
 from .money import converted_prices
@@ -48,6 +49,7 @@ CARD_COLUMNS = (
     "author__avatar",
     "business_id",
     "business__name",
+    "business__logo",
     "business__verified",
     "car__make",
     "car__model",
@@ -100,6 +102,7 @@ class CardBuilder:
 
     _media_storage = ListingMedia._meta.get_field("file").storage
     _avatar_storage = User._meta.get_field("avatar").storage
+    _logo_storage = Business._meta.get_field("logo").storage
 
     def __init__(self, request: Any) -> None:
         self.request = request
@@ -159,7 +162,7 @@ class CardBuilder:
             seller["business"] = {
                 "id": str(row["business_id"]),
                 "name": row["business__name"],
-                "logo_url": None,
+                "logo_url": self.url(self._logo_storage, row["business__logo"]),
                 "verified": row["business__verified"],
             }
         return seller

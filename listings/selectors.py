@@ -9,6 +9,8 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
 
+from business.permissions import business_get_public
+
 from .models import (
     QUOTA_STATUSES,
     Favorite,
@@ -103,3 +105,11 @@ def favorites_of_user(*, user: Any) -> QuerySet[Favorite]:
         .prefetch_related(Prefetch("listing", queryset=listings))
         .order_by("-created_at")
     )
+
+
+def business_listings(*, user: Any, business_id: Any) -> QuerySet[Listing]:
+    """A business's listings as the caller may see them (through the one visibility
+    function): active ones for anyone, every status but archived for its members. 404 for a
+    business that does not exist."""
+    business = business_get_public(business_id=business_id)
+    return listings_visible_to(user).filter(business=business)

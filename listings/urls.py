@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("listings.urls_media")),
     path("", include("listings.urls_engagement")),
     path("", include("listings.urls_reference")),
+    path("", include("listings.urls_business")),
     *router.urls,
 ]

@@ -8,6 +8,7 @@ from marketplace.api import views as api_views
 
 api_v1 = [
     path("", include("accounts.urls")),
+    path("", include("business.urls")),
     path("", include("listings.urls")),
     path("", include("moderation.urls")),
     path("", include("promotions.urls")),

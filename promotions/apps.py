@@ -16,7 +16,10 @@ class PromotionsConfig(AppConfig):
         from .metrics import promotion_gauges
         from .purposes import register_purpose
         from .services.promotions import PURPOSE, PromotionPurpose
+        from .subscriptions import PURPOSE as SUBSCRIPTION
+        from .subscriptions import SubscriptionPurpose
 
         register_purpose(PURPOSE, PromotionPurpose())
+        register_purpose(SUBSCRIPTION, SubscriptionPurpose())
         register_scrape_gauges(promotion_gauges)
         register_demo_seeder(order=40, seeder=seed_promotions)

@@ -1,6 +1,5 @@
 """The user's own profile: details, avatar, phone number, devices, and deleting it all."""
 
-import io
 import uuid
 from typing import Any
 
@@ -9,19 +8,16 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .. import hooks
-from ..exceptions import PayloadTooLarge, PhoneTaken, UnsupportedMedia
+from ..exceptions import PhoneTaken
+from ..images import reencode_picture
 from ..models import CodePurpose, Device, User
 from .audit import audit_record
 from .otp import CodeSent, otp_check, otp_send, otp_spend
 from .users import user_revoke_all_tokens
 
-AVATAR_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
 AVATAR_MAX_SIDE = 1024
-# Far above any phone photo, far below what a decompression bomb needs.
-Image.MAX_IMAGE_PIXELS = 50_000_000
 
 
 @transaction.atomic
@@ -42,22 +38,12 @@ def _delete_file_after_commit(user: User, name: str | None) -> None:
 
 def avatar_set(*, user: User, upload: UploadedFile) -> User:
     """Store a new avatar: the real type sniffed from the bytes, re-encoded (no metadata)."""
-    if upload.size is None or upload.size > settings.AVATAR_MAX_BYTES:
-        raise PayloadTooLarge
-    try:
-        with Image.open(upload) as image:
-            if image.format not in AVATAR_FORMATS:
-                raise UnsupportedMedia
-            image.load()
-            picture = ImageOps.exif_transpose(image).convert("RGB")
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        raise UnsupportedMedia from None
-    picture.thumbnail((AVATAR_MAX_SIDE, AVATAR_MAX_SIDE))
-    encoded = io.BytesIO()
-    picture.save(encoded, format="WEBP", quality=85)  # a fresh file: EXIF and GPS are gone
+    encoded = reencode_picture(
+        upload, max_bytes=settings.AVATAR_MAX_BYTES, max_side=AVATAR_MAX_SIDE
+    )
     with transaction.atomic():
         previous = user.avatar.name
-        user.avatar.save(f"{uuid.uuid4().hex}.webp", ContentFile(encoded.getvalue()), save=False)
+        user.avatar.save(f"{uuid.uuid4().hex}.webp", ContentFile(encoded), save=False)
         user.save(update_fields=("avatar", "updated_at"))
         _delete_file_after_commit(user, previous)
     return user
@@ -123,9 +109,11 @@ def account_delete(*, user: User) -> None:
     account is deactivated and every token revoked; higher apps archive personal listings.
     Payments, audit records and chat messages stay, shown as from a deleted user.
     """
-    hooks.check_deletion_allowed(user)
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
+        # Inside the transaction: a guard may lock what it checks (the last admin of a
+        # business) until the deletion commits.
+        hooks.check_deletion_allowed(user)
         hooks.run_deletion_cleanups(user)
         avatar = user.avatar.name
         user.display_name = ""

@@ -42,7 +42,9 @@ def card(listing_id: Any, user: Any = None) -> dict[str, Any]:
 def test_a_card_reads_the_same_in_the_feed_search_and_favorites(payload: dict[str, Any]) -> None:
     author = UserFactory()
     User.objects.filter(pk=author.pk).update(avatar="avatars/face.webp")
-    dealer = Business.objects.create(name="Ош Авто", slug="osh-auto", verified=True)
+    dealer = Business.objects.create(
+        name="Ош Авто", slug="osh-auto", verified=True, logo="logos/osh-auto.webp"
+    )
     Membership.objects.create(business=dealer, user=author, role="admin")
     listing = make(payload, author, business_id=str(dealer.pk))
     Listing.objects.filter(pk=listing.pk).update(business=dealer)
@@ -60,6 +62,9 @@ def test_a_card_reads_the_same_in_the_feed_search_and_favorites(payload: dict[st
     assert in_feed["seller"] == detail["seller"]
     assert in_feed["seller"]["avatar_url"] == "http://testserver/media/avatars/face.webp"
     assert in_feed["seller"]["business"]["name"] == "Ош Авто"
+    assert (
+        in_feed["seller"]["business"]["logo_url"] == "http://testserver/media/logos/osh-auto.webp"
+    )
     for field in ("price", "prices", "published_at", "views_count", "is_boosted"):
         assert in_feed[field] == detail[field], field
     assert in_feed["cover"] == {"image_url": detail["media"][0]["url"]}

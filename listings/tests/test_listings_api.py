@@ -132,7 +132,7 @@ def test_a_business_in_trial_has_no_cap(dealer_seller: Any, dealer: Any) -> None
 
 
 def test_a_lapsed_business_is_capped_at_five(dealer_seller: Any, dealer: Any) -> None:
-    dealer.subscription_status = "past_due"
+    dealer.subscription_status, dealer.past_due_since = "past_due", timezone.now()
     dealer.save()
     for _ in range(5):
         assert create(dealer_seller, business_id=str(dealer.pk)).status_code == 201

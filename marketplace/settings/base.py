@@ -218,6 +218,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "promotions.expire_unpaid_payments",
         "schedule": timedelta(minutes=1),
     },
+    # Ended subscription periods turn past_due, and canceled after the grace period.
+    "business-lapse-subscriptions": {
+        "task": "business.lapse_subscriptions",
+        "schedule": timedelta(minutes=10),
+    },
 }
 
 # --- API --------------------------------------------------------------------------------------
@@ -265,6 +270,9 @@ SPECTACULAR_SETTINGS = {
         "ReportReasonEnum": "listings.models.ReportReason.choices",
         "PromotionStatusEnum": "promotions.models.PromotionStatus.choices",
         "PaymentStatusEnum": "promotions.models.PaymentStatus.choices",
+        "ListingStatusEnum": "listings.models.Status.choices",
+        "InvitationStatusEnum": "business.models.InvitationStatus.choices",
+        "SubscriptionStatusEnum": "business.models.SubscriptionStatus.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -295,12 +303,14 @@ if not DEBUG and SIMPLE_JWT["SIGNING_KEY"] == SECRET_KEY:
 # matching path pattern sets the limit, else REQUEST_BODY_MAX_BYTES.
 REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", 1024 * 1024, minimum=1024)
 AVATAR_MAX_BYTES = 5 * 1024 * 1024
+BUSINESS_LOGO_MAX_BYTES = 5 * 1024 * 1024
 # A listing's media (listings.services.media): a larger file answers 413.
 MEDIA_VIDEO_MAX_BYTES = 200 * 1024 * 1024
 MEDIA_IMAGE_MAX_BYTES = 15 * 1024 * 1024
 REQUEST_BODY_LIMITS: list[tuple[str, int]] = [
     (r"^/admin/", 20 * 1024 * 1024),
     (r"^/api/v1/me/avatar/$", AVATAR_MAX_BYTES + 64 * 1024),  # room for multipart framing
+    (r"^/api/v1/business/[^/]+/logo/$", BUSINESS_LOGO_MAX_BYTES + 64 * 1024),
     (r"^/api/v1/listings/[^/]+/media/$", MEDIA_VIDEO_MAX_BYTES + 1024 * 1024),
 ]
 DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
@@ -420,6 +430,12 @@ EXPO_ACCESS_TOKEN = env_optional_str("EXPO_ACCESS_TOKEN")
 # --- Listings ---------------------------------------------------------------------------------
 
 PERSONAL_LISTING_LIMIT = 5
+
+# --- Business accounts ------------------------------------------------------------------------
+
+# Days a lapsed subscription stays `past_due` (listings untouched) before it is `canceled`
+# and the business's listings beyond PERSONAL_LISTING_LIMIT are paused.
+BUSINESS_GRACE_PERIOD_DAYS = env_int("BUSINESS_GRACE_PERIOD_DAYS", 7, minimum=0)
 
 # --- Payments ---------------------------------------------------------------------------------
 

@@ -1,0 +1,57 @@
+"""Who may do what with a business — the one place.
+
+- anyone sees a business's public page;
+- its members (admins and sellers) see its team, its subscription and every status of its
+  listings, and manage those listings;
+- its admins alone manage the profile, logo, team, invitations and subscription: a seller
+  gets 403 (he sees the business), anyone else 404 (nothing of another business's team is
+  revealed).
+"""
+
+import uuid
+from typing import Any
+
+from django.http import Http404
+
+from .exceptions import NotBusinessAdmin
+from .models import Business, MemberRole, Membership
+
+
+def _key(business_id: Any) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(business_id))
+    except ValueError:
+        raise Http404 from None
+
+
+def membership_of(*, user: Any, business_id: Any) -> Membership | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return (
+        Membership.objects.select_related("business")
+        .filter(business_id=_key(business_id), user=user)
+        .first()
+    )
+
+
+def business_get_for_member(*, user: Any, business_id: Any) -> Membership:
+    """The caller's membership (with its business); 404 for a business he is not in."""
+    membership = membership_of(user=user, business_id=business_id)
+    if membership is None:
+        raise Http404
+    return membership
+
+
+def business_get_for_admin(*, user: Any, business_id: Any) -> Business:
+    """The business if the caller is its admin: 404 for outsiders, 403 for its sellers."""
+    membership = business_get_for_member(user=user, business_id=business_id)
+    if membership.role != MemberRole.ADMIN:
+        raise NotBusinessAdmin
+    return membership.business
+
+
+def business_get_public(*, business_id: Any) -> Business:
+    business = Business.objects.filter(pk=_key(business_id)).first()
+    if business is None:
+        raise Http404
+    return business

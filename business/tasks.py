@@ -1,0 +1,12 @@
+"""Periodic sweep (scheduled in CELERY_BEAT_SCHEDULE): safe to run twice at once."""
+
+from marketplace.celery import app
+
+from .services.subscriptions import subscriptions_lapse
+
+
+@app.task(name="business.lapse_subscriptions")
+def lapse_subscriptions_task() -> dict[str, int]:
+    """Every 10 minutes: ended periods turn `past_due`, and `canceled` after the grace period."""
+    lapsed = subscriptions_lapse()
+    return {"past_due": lapsed.past_due, "canceled": lapsed.canceled}
