@@ -2,9 +2,9 @@
 #
 #   docker build -t marketplace:latest .
 #
-# The default command serves HTTP + WebSockets through uvicorn (deploy/web.sh); the same image
-# runs migrations, the Celery worker and Celery beat with a different command (see
-# docker-compose.yml).
+# The default command serves HTTP through gunicorn (deploy/web.sh); the same image serves the
+# WebSockets through uvicorn (deploy/ws.sh, PORT=8001) and runs migrations, the Celery worker and
+# Celery beat with a different command (see docker-compose.yml).
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -41,12 +41,12 @@ RUN SECRET_KEY=build-only-secret-key-not-used-at-runtime \
     DEBUG=false \
     ALLOWED_HOSTS=localhost \
     python manage.py collectstatic --noinput \
-    && chmod 0755 deploy/web.sh \
+    && chmod 0755 deploy/web.sh deploy/ws.sh \
     && mkdir -p /app/media \
     && chown app:app /app/media
 
 USER app
 
-EXPOSE 8000
+EXPOSE 8000 8001
 
 CMD ["deploy/web.sh"]

@@ -65,7 +65,6 @@ messages: $(VENV)/.dev
 	$(PY) manage.py compilemessages --ignore=.venv
 
 bench: $(VENV)/.dev
-	$(PIP) install -r requirements-bench.txt
 	$(PY) bench/feed_search.py $(BENCH_ARGS)
 
 clean:

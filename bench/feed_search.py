@@ -6,7 +6,7 @@
    their details, one photo each and 5,000 sellers loaded with COPY; rebuilt when a migration
    or this loader changes.
 2. Starts the application the ways production could run it, with DEBUG off and the connection
-   pool, one shape at a time: `asgi` (uvicorn workers, as deploy/web.sh) and `wsgi` (gunicorn
+   pool, one shape at a time: `asgi` (uvicorn workers, as deploy/ws.sh) and `wsgi` (gunicorn
    sync workers; WebSockets would stay on uvicorn, idle here); `wsgi-gthread` on request.
 3. Drives each with wrk (bench/feed_search.lua rotates through URL lists gathered by walking
    the API first): the feed's first page, a page after 50 pages of scrolling, a filtered
@@ -902,7 +902,7 @@ def server_env(work: Path) -> dict[str, str]:
 
 
 def server_argv(shape: str, port: int) -> list[str]:
-    if shape == "asgi":  # as deploy/web.sh
+    if shape == "asgi":  # as deploy/ws.sh (production's WebSocket service)
         return [
             str(VENV_BIN / "uvicorn"),
             "marketplace.asgi:application",
@@ -1602,7 +1602,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if wrk is None:
         raise SystemExit("wrk is missing: apt-get install wrk")
     if any(s.startswith("wsgi") for s in args.shape_list) and not (VENV_BIN / "gunicorn").exists():
-        raise SystemExit("gunicorn is missing: pip install -r requirements-bench.txt")
+        raise SystemExit("gunicorn is missing: pip install -r requirements.txt")
     started = time.monotonic()
     info = machine()
     global SOURCE  # set once, before anything reads it

@@ -1,24 +1,29 @@
 #!/bin/sh
-# Web entry point: HTTP + WebSockets through uvicorn (ASGI).
+# HTTP entry point: gunicorn sync workers (WSGI). WebSockets are served by deploy/ws.sh.
 #
-# PROMETHEUS_MULTIPROC_DIR: with several uvicorn workers, prometheus_client keeps per-process
-# metric files in this directory; it must be empty at start-up or stale values from the previous
-# run are merged into the new ones.
-# WEB_CONCURRENCY: number of uvicorn worker processes (default 2).
-# Access logging is off here: the application writes its own (redacted) access log.
-# Proxy headers are off: the application reads X-Forwarded-For itself, through TRUSTED_PROXIES.
+# Sync workers spend less server CPU per request than uvicorn on our (sync) views
+# (docs/performance.md), the reason HTTP and WebSockets run as two services.
+# WEB_CONCURRENCY: number of gunicorn worker processes (default 2), each one request at a time.
+# --timeout: a worker silent this long is killed; a video upload may take a while to read.
+# --max-requests: a worker is replaced after this many requests (bounding any leak); high enough
+# that the metric files each replaced worker leaves in PROMETHEUS_MULTIPROC_DIR stay few.
+# --worker-tmp-dir: the workers' heartbeat file lives in memory, not on the container's overlay
+# filesystem, where updating it can stall.
+# --no-control-socket: nothing here uses gunicornc, and the app user cannot write its default
+# place ($HOME/.gunicorn).
+# No access log (gunicorn's default): the application writes its own (redacted) access log.
+# --forwarded-allow-ips stays at its default: the application reads X-Forwarded-For itself
+# (TRUSTED_PROXIES), and X-Forwarded-Proto through SECURE_PROXY_SSL_HEADER.
 set -eu
 
-if [ -n "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
-    mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
-    # Empty the directory rather than removing it, so this also works on a mount point.
-    find "$PROMETHEUS_MULTIPROC_DIR" -mindepth 1 -delete
-fi
+. "$(dirname "$0")/prometheus-multiproc.sh"
 
-exec uvicorn marketplace.asgi:application \
-    --host 0.0.0.0 \
-    --port "${PORT:-8000}" \
+exec gunicorn marketplace.wsgi:application \
+    --config "$(dirname "$0")/gunicorn.conf.py" \
+    --bind "0.0.0.0:${PORT:-8000}" \
     --workers "${WEB_CONCURRENCY:-2}" \
-    --no-access-log \
-    --no-proxy-headers \
-    --lifespan off
+    --timeout 120 \
+    --max-requests 10000 \
+    --max-requests-jitter 1000 \
+    --worker-tmp-dir /dev/shm \
+    --no-control-socket

@@ -1,6 +1,12 @@
+"""The WSGI application production serves HTTP with (gunicorn), behind the body limit."""
+
 import os
 
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings.local")
-application = get_wsgi_application()
+django_http = get_wsgi_application()
+
+from marketplace.api.body_limit import WSGIBodyLimitMiddleware  # noqa: E402
+
+application = WSGIBodyLimitMiddleware(django_http)
