@@ -9,8 +9,9 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from marketplace.offers import Offer
 
 
 class SubscriptionStatus(models.TextChoices):
@@ -34,20 +35,10 @@ def logo_upload_to(instance: "Business", filename: str) -> str:
     return f"logos/{uuid.uuid4().hex}.webp"
 
 
-class SubscriptionPlan(models.Model):
+class SubscriptionPlan(Offer):
     """A subscription offer. Data, not code: staff edit prices and names in the admin."""
 
-    code = models.SlugField(_("code"), max_length=32, primary_key=True)
-    name = models.CharField(_("name (Russian)"), max_length=100)
-    name_ky = models.CharField(_("name (Kyrgyz)"), max_length=100, blank=True)
-    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
     months = models.PositiveSmallIntegerField(_("months"))
-    price = models.DecimalField(_("price"), max_digits=12, decimal_places=2)
-    currency = models.CharField(
-        _("currency"), max_length=3, choices=[(code, code) for code in settings.CURRENCIES]
-    )
-    is_active = models.BooleanField(_("on sale"), default=True)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
         verbose_name = _("subscription plan")
@@ -61,14 +52,6 @@ class SubscriptionPlan(models.Model):
                 name="subscription_plan_price_positive", condition=Q(price__gt=0)
             ),
         )
-
-    def __str__(self) -> str:
-        return self.code
-
-    def localized_name(self) -> str:
-        """The name in the active language, falling back to the Russian one."""
-        language = translation.get_language() or ""
-        return {"ky": self.name_ky, "en": self.name_en}.get(language[:2]) or self.name
 
 
 class Business(models.Model):

@@ -10,24 +10,15 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.offers import Offer
 
-class Plan(models.Model):
+
+class Plan(Offer):
     """A boost offer. Data, not code: staff edit prices and names in the admin."""
 
-    code = models.SlugField(_("code"), max_length=32, primary_key=True)
-    name = models.CharField(_("name (Russian)"), max_length=100)
-    name_ky = models.CharField(_("name (Kyrgyz)"), max_length=100, blank=True)
-    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
     days = models.PositiveSmallIntegerField(_("days"))
-    price = models.DecimalField(_("price"), max_digits=12, decimal_places=2)
-    currency = models.CharField(
-        _("currency"), max_length=3, choices=[(code, code) for code in settings.CURRENCIES]
-    )
-    is_active = models.BooleanField(_("on sale"), default=True)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
         verbose_name = _("plan")
@@ -37,14 +28,6 @@ class Plan(models.Model):
             models.CheckConstraint(name="plan_days_positive", condition=Q(days__gt=0)),
             models.CheckConstraint(name="plan_price_positive", condition=Q(price__gt=0)),
         )
-
-    def __str__(self) -> str:
-        return self.code
-
-    def localized_name(self) -> str:
-        """The name in the active language, falling back to the Russian one."""
-        language = translation.get_language() or ""
-        return {"ky": self.name_ky, "en": self.name_en}.get(language[:2]) or self.name
 
 
 class PaymentStatus(models.TextChoices):

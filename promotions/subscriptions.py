@@ -8,8 +8,6 @@ creates the payment exactly as buying a boost does.
 
 from typing import Any
 
-from django.db import transaction
-from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -28,11 +26,9 @@ from business.services.subscriptions import (
     subscription_order_refunded,
 )
 
-from .exceptions import PaymentsUnavailable
 from .models import Payment
-from .providers import UnknownProvider, default_provider
 from .serializers import CheckoutPaymentSerializer
-from .services.payments import payment_create, payment_start_checkout
+from .services.payments import payment_purchase
 
 PURPOSE = "subscription"
 
@@ -57,21 +53,15 @@ class SubscriptionPurpose:
 def subscription_purchase(*, business: Business, plan: SubscriptionPlan, buyer: User) -> Payment:
     """Start paying for `plan` (the caller is the business's admin): an order waiting for its
     payment, registered with the provider. Paid, the subscription is `active`."""
-    try:
-        provider = default_provider()
-    except UnknownProvider:
-        raise PaymentsUnavailable from None
-    with transaction.atomic():
-        payment = payment_create(
-            payer=buyer,
-            purpose=PURPOSE,
-            amount=plan.price,
-            currency=plan.currency,
-            provider=provider,
-        )
-        subscription_order_create(business=business, plan=plan, buyer=buyer, payment_id=payment.pk)
-    description = Truncator(f"{plan.localized_name()}: {business.name}").chars(120)
-    return payment_start_checkout(payment=payment, provider=provider, description=description)
+    return payment_purchase(
+        payer=buyer,
+        purpose=PURPOSE,
+        offer=plan,
+        description=f"{plan.localized_name()}: {business.name}",
+        bind=lambda payment: subscription_order_create(
+            business=business, plan=plan, buyer=buyer, payment_id=payment.pk
+        ),
+    )
 
 
 class SubscriptionBuySerializer(serializers.Serializer):

@@ -5,6 +5,7 @@ Locks are taken in one order everywhere: the payment, then the listing, then the
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -12,13 +13,16 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from accounts.models import User
 from accounts.services import audit_record
+from marketplace.offers import Offer
 
 from ..exceptions import AmountMismatch, PaymentNotFound, PaymentsUnavailable
 from ..metrics import refunds, revenue
 from ..models import Payment, PaymentEvent, PaymentStatus
+from ..providers import UnknownProvider, default_provider
 from ..providers.base import PaymentProvider, ProviderError, WebhookEvent
 from ..purposes import get_purpose
 
@@ -102,6 +106,35 @@ def payment_create(
         data={"purpose": purpose, "amount": str(amount), "currency": currency},
     )
     return payment
+
+
+def payment_purchase(
+    *,
+    payer: User,
+    purpose: str,
+    offer: Offer,
+    description: str,
+    bind: Callable[[Payment], object],
+) -> Payment:
+    """Sell `offer` (a plan): a pending payment for `purpose`, created in one transaction with
+    what it pays for (`bind(payment)` creates that), then registered with the default provider
+    after the commit. No provider enabled: PaymentsUnavailable (503)."""
+    try:
+        provider = default_provider()
+    except UnknownProvider:
+        raise PaymentsUnavailable from None
+    with transaction.atomic():
+        payment = payment_create(
+            payer=payer,
+            purpose=purpose,
+            amount=offer.price,
+            currency=offer.currency,
+            provider=provider,
+        )
+        bind(payment)
+    return payment_start_checkout(
+        payment=payment, provider=provider, description=Truncator(description).chars(120)
+    )
 
 
 def payment_start_checkout(

@@ -11,7 +11,6 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -24,10 +23,9 @@ from listings.services.boosts import (
     listing_try_lock_for_boost,
 )
 
-from ..exceptions import ListingNotActive, PaymentsUnavailable
+from ..exceptions import ListingNotActive
 from ..models import Payment, Plan, Promotion, PromotionStatus
-from ..providers import UnknownProvider, default_provider
-from .payments import payment_create, payment_start_checkout
+from .payments import payment_purchase
 
 PURPOSE = "promotion"
 
@@ -75,18 +73,9 @@ def promotion_create(*, user: User, listing: Listing, plan: Plan) -> Promotion:
     """
     if listing.status != Status.ACTIVE:
         raise ListingNotActive
-    try:
-        provider = default_provider()
-    except UnknownProvider:
-        raise PaymentsUnavailable from None
-    with transaction.atomic():
-        payment = payment_create(
-            payer=user,
-            purpose=PURPOSE,
-            amount=plan.price,
-            currency=plan.currency,
-            provider=provider,
-        )
+    promotions: list[Promotion] = []
+
+    def bind(payment: Payment) -> None:
         promotion = Promotion.objects.create(
             listing=listing, user=user, plan=plan, days=plan.days, payment=payment
         )
@@ -96,9 +85,16 @@ def promotion_create(*, user: User, listing: Listing, plan: Plan) -> Promotion:
             target=promotion,
             data={"plan": plan.code, "listing": str(listing.pk), "payment": str(payment.pk)},
         )
-    description = Truncator(f"{plan.localized_name()}: {listing.title}").chars(120)
-    payment_start_checkout(payment=payment, provider=provider, description=description)
-    return promotion
+        promotions.append(promotion)
+
+    payment_purchase(
+        payer=user,
+        purpose=PURPOSE,
+        offer=plan,
+        description=f"{plan.localized_name()}: {listing.title}",
+        bind=bind,
+    )
+    return promotions[0]
 
 
 def _active(listing_id: Any, now: datetime) -> Any:
