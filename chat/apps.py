@@ -6,3 +6,12 @@ class ChatConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "chat"
     verbose_name = _("Chat")
+
+    def ready(self) -> None:
+        from accounts import hooks
+
+        from . import reports, services
+
+        hooks.register_tokens_revoked(services.sessions_revoked)
+        hooks.register_stats("chat", reports.chat_figures)
+        hooks.register_personal_data("chat", reports.chat_personal_data)

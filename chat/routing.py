@@ -1,5 +1,9 @@
-"""WebSocket routes, mounted by marketplace.asgi. The chat issue adds /ws/chat/."""
+"""WebSocket routes, mounted by marketplace.asgi behind the origin check."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-websocket_urlpatterns: list[URLPattern] = []
+from .consumers import ChatConsumer
+
+websocket_urlpatterns: list[URLPattern] = [
+    path("ws/chat/", ChatConsumer.as_asgi()),
+]

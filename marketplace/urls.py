@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("listings.urls")),
     path("", include("moderation.urls")),
     path("", include("promotions.urls")),
+    path("", include("chat.urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,219 @@
+"""The chat socket, `/ws/chat/`: authenticates, joins the user's group, hands every write to
+`chat.services` and relays the events the services send to the group.
+
+The access token comes as the subprotocol pair `["bearer", "<access>"]` (the server selects
+`bearer`) or as `?token=` (redacted from every log line). A missing, invalid, expired or
+revoked token, or a banned user, is accepted and closed with 4401, so the app can tell a login
+problem from a network one; an open socket closes with 4401 when its token expires or every
+token of its user is revoked (a ban among them).
+"""
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, ParamSpec, TypeVar
+from urllib.parse import parse_qs
+
+from asgiref.sync import sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.db import close_old_connections
+from django.http import Http404
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+
+from accounts.authentication import JWTAuthentication
+from accounts.models import User
+from accounts.tokens import TOKEN_VERSION_CLAIM
+from marketplace.api.errors import MESSAGES, DomainError, flatten_fields
+
+from . import events, presence
+from .metrics import connections_open
+from .models import Message
+from .selectors import thread_get_for_participant
+from .serializers import MessageSendFrameSerializer
+from .services import message_send
+
+logger = logging.getLogger(__name__)
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+CLOSE_UNAUTHORIZED = 4401
+BEARER = "bearer"
+
+
+def in_worker_thread(function: Callable[_P, _R]) -> Callable[_P, Awaitable[_R]]:
+    """`function` as a coroutine run in the loop's thread pool, so one socket's database work
+    does not queue behind every other socket's in a single thread. It hands its connection
+    back to the pool itself: the next call may run in another thread."""
+
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return function(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return sync_to_async(run, thread_sensitive=False)
+
+
+class SessionEnded(Exception):
+    """The socket's user was banned or his tokens revoked since it connected."""
+
+
+def _credentials(scope: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The access token and the subprotocol to select (`bearer` when it came that way)."""
+    subprotocols = scope.get("subprotocols") or []
+    if len(subprotocols) == 2 and subprotocols[0] == BEARER:
+        return subprotocols[1], BEARER
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    tokens = query.get("token")
+    return (tokens[0] if tokens else None), None
+
+
+def _authenticate(raw: str | None) -> tuple[User, int, float] | None:
+    """The user, token version and expiry (epoch seconds) of a valid access token of an
+    active user, checked as every REST request is; None otherwise."""
+    if not raw:
+        return None
+    authentication = JWTAuthentication()
+    try:
+        token = authentication.get_validated_token(raw.encode())
+        user = authentication.get_user(token)
+    except (InvalidToken, TokenError):
+        return None
+    return user, int(token.get(TOKEN_VERSION_CLAIM, -1)), float(token["exp"])
+
+
+def _send(user_id: Any, token_version: int, data: dict[str, Any]) -> tuple[Message, bool]:
+    # The user is read again: a ban or a revocation whose event was lost still stops him.
+    user = User.objects.filter(pk=user_id, is_active=True, token_version=token_version).first()
+    if user is None:
+        raise SessionEnded
+    with translation.override(user.language):
+        thread, side = thread_get_for_participant(user=user, thread_id=data["thread_id"])
+        return message_send(
+            thread=thread,
+            side=side,
+            sender=user,
+            body=data["body"],
+            client_id=data["client_id"],
+        )
+
+
+class ChatConsumer(AsyncJsonWebsocketConsumer):
+    user: User | None = None
+    token_version = -1
+    group = ""
+    _expiry: asyncio.Task[None] | None = None
+
+    async def connect(self) -> None:
+        raw, subprotocol = _credentials(self.scope)
+        session = await in_worker_thread(_authenticate)(raw)
+        if session is None:
+            await self.accept(subprotocol)
+            await self.close(code=CLOSE_UNAUTHORIZED)
+            return
+        self.user, self.token_version, expires_at = session
+        self.group = events.user_group(self.user.pk)
+        # In the group and live before the accept: an app that sees the socket open misses
+        # no event and gets no needless push.
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self._touch(self.user.pk)
+        self._expiry = asyncio.create_task(self._close_at(expires_at))
+        connections_open.inc()
+        await self.accept(subprotocol)
+
+    async def disconnect(self, code: int) -> None:
+        if self.user is None:
+            return
+        if self._expiry is not None:
+            self._expiry.cancel()
+        connections_open.dec()
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+        await sync_to_async(presence.leave, thread_sensitive=False)(
+            user_id=self.user.pk, socket=self.channel_name
+        )
+        self.user = None
+
+    async def _close_at(self, expires_at: float) -> None:
+        await asyncio.sleep(max(0.0, expires_at - time.time()))
+        await self.close(code=CLOSE_UNAUTHORIZED)
+
+    async def _touch(self, user_id: Any) -> None:
+        await sync_to_async(presence.touch, thread_sensitive=False)(
+            user_id=user_id, socket=self.channel_name
+        )
+
+    def _error(self, code: str, message: Any, **extra: Any) -> dict[str, Any]:
+        language = self.user.language if self.user is not None else None
+        with translation.override(language):
+            return events.error(code, message, **extra)
+
+    # --- From the client ------------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.user is None:
+            return  # closed with 4401; nothing more is read
+        try:
+            frame = json.loads(text_data) if text_data is not None else None
+        except ValueError:
+            frame = None
+        if not isinstance(frame, dict):
+            await self.send_json(self._error("invalid", _("Send a JSON object with a type.")))
+            return
+        await self.receive_json(frame)
+
+    async def receive_json(self, content: dict[str, Any], **kwargs: Any) -> None:
+        if self.user is None:
+            return
+        kind = content.get("type")
+        if kind == "ping":
+            await self._touch(self.user.pk)
+            await self.send_json(events.PONG)
+        elif kind == "message.send":
+            await self._message_send(self.user, content)
+        else:
+            await self.send_json(self._error("invalid", _("Unknown event type.")))
+
+    async def _message_send(self, user: User, content: dict[str, Any]) -> None:
+        ids = {"client_id": content.get("client_id"), "thread_id": content.get("thread_id")}
+        with translation.override(user.language):
+            serializer = MessageSendFrameSerializer(data=content)
+            valid = serializer.is_valid()
+            fields = None if valid else flatten_fields(serializer.errors)
+        if fields is not None:
+            await self.send_json(self._error("invalid", MESSAGES["invalid"], fields=fields, **ids))
+            return
+        send = in_worker_thread(_send)
+        try:
+            message, created = await send(
+                user.pk, self.token_version, dict(serializer.validated_data)
+            )
+        except SessionEnded:
+            await self.close(code=CLOSE_UNAUTHORIZED)
+            return
+        except Http404:
+            await self.send_json(self._error("not_found", MESSAGES["not_found"], **ids))
+            return
+        except DomainError as exc:
+            error = self._error(exc.code, exc.message, fields=exc.fields, **ids)
+            await self.send_json(error)
+            return
+        except Exception:
+            logger.exception("Could not send a chat message")
+            await self.send_json(self._error("server_error", MESSAGES["server_error"], **ids))
+            return
+        if not created:
+            # A repeat announces nothing to the group: the sender still learns the outcome.
+            await self.send_json(events.message_new(message))
+
+    # --- From the channel layer -----------------------------------------------------------
+
+    async def chat_event(self, message: dict[str, Any]) -> None:
+        await self.send_json(message["event"])
+
+    async def session_revoked(self, message: dict[str, Any]) -> None:
+        if message["token_version"] > self.token_version:
+            await self.close(code=CLOSE_UNAUTHORIZED)

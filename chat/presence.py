@@ -1,0 +1,89 @@
+"""Who has a live socket, to decide who gets a push.
+
+A user is live while one of his sockets connected or pinged within PRESENCE_SECONDS. Each
+user has a Redis sorted set of his sockets scored by their last sign of life, expiring with
+the newest: a crashed server or a backgrounded app cannot leave a user "online" for longer.
+Without Redis (`make run`) one process serves every socket, and a dict in it does the same.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+import redis
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+PRESENCE_SECONDS = 60
+
+_local: dict[str, dict[str, float]] = {}
+_local_lock = threading.Lock()
+
+
+@lru_cache(maxsize=4)
+def _redis(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+
+
+def _key(user_id: Any) -> str:
+    return f"chat:presence:{user_id}"
+
+
+def touch(*, user_id: Any, socket: str) -> None:
+    """The socket is alive now."""
+    now = time.time()
+    if not settings.REDIS_URL:
+        with _local_lock:
+            _local.setdefault(str(user_id), {})[socket] = now
+        return
+    key = _key(user_id)
+    try:
+        pipe = _redis(str(settings.REDIS_URL)).pipeline(transaction=True)
+        pipe.zadd(key, {socket: now})
+        pipe.zremrangebyscore(key, "-inf", now - PRESENCE_SECONDS)
+        pipe.expire(key, PRESENCE_SECONDS)
+        pipe.execute()
+    except redis.RedisError:
+        # The user will get pushes he does not need; a lost message would be worse.
+        logger.warning("Presence store unavailable; user %s counts as offline", user_id)
+
+
+def leave(*, user_id: Any, socket: str) -> None:
+    """The socket has closed."""
+    if not settings.REDIS_URL:
+        with _local_lock:
+            _local.get(str(user_id), {}).pop(socket, None)
+        return
+    try:
+        _redis(str(settings.REDIS_URL)).zrem(_key(user_id), socket)
+    except redis.RedisError:
+        logger.warning("Presence store unavailable; the socket expires on its own")
+
+
+def live_user_ids(user_ids: Iterable[Any]) -> set[str]:
+    """Those of `user_ids` with a live socket, as strings; one round trip to Redis. When
+    Redis cannot answer, nobody is live: a needless push beats a missed message."""
+    ids = [str(user_id) for user_id in user_ids]
+    since = time.time() - PRESENCE_SECONDS
+    if not settings.REDIS_URL:
+        with _local_lock:
+            return {
+                user_id
+                for user_id in ids
+                if any(seen > since for seen in _local.get(user_id, {}).values())
+            }
+    if not ids:
+        return set()
+    try:
+        pipe = _redis(str(settings.REDIS_URL)).pipeline(transaction=False)
+        for user_id in ids:
+            pipe.zcount(_key(user_id), since, "+inf")
+        counts = pipe.execute()
+    except redis.RedisError:
+        logger.warning("Presence store unavailable; pushing to every recipient")
+        return set()
+    return {user_id for user_id, count in zip(ids, counts, strict=True) if count}

@@ -1,0 +1,111 @@
+"""Every read of the chat, scoped to the threads the caller takes part in.
+
+A participant is the buyer or the listing's seller side: the author of a personal listing,
+or every admin and seller of the business of a business listing at the time of reading.
+Anyone else gets 404 for a thread, never 403: an answer must not reveal that it exists.
+"""
+
+import uuid
+from typing import Any
+
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
+from django.http import Http404
+
+from business.models import MemberRole, Membership
+from listings.models import Listing
+from listings.permissions import seller_side_q
+
+from .models import Block, Message, ReadState, Side, Thread
+
+
+def _key(value: Any) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise Http404 from None
+
+
+def threads_of_user(user: Any) -> QuerySet[Thread]:
+    """The threads `user` takes part in, as buyer or on the seller side."""
+    seller_side = Listing.objects.filter(seller_side_q(user)).values("pk")
+    return Thread.objects.filter(Q(buyer=user) | Q(listing__in=seller_side))
+
+
+def thread_side(*, user: Any, thread: Thread) -> Side | None:
+    """The caller's side of the thread (its listing loaded), None for an outsider."""
+    if user is None or not user.is_authenticated:
+        return None
+    if thread.buyer_id == user.pk:
+        return Side.BUYER
+    listing = thread.listing
+    if listing.business_id is None:
+        return Side.SELLER if listing.author_id == user.pk else None
+    seller = Membership.objects.filter(
+        business_id=listing.business_id, user=user, role__in=MemberRole.values
+    ).exists()
+    return Side.SELLER if seller else None
+
+
+def thread_get_for_participant(*, user: Any, thread_id: Any) -> tuple[Thread, Side]:
+    """The thread (with its listing) and the caller's side; 404 for missing and not his."""
+    thread = Thread.objects.select_related("listing__business").filter(pk=_key(thread_id)).first()
+    side = thread_side(user=user, thread=thread) if thread is not None else None
+    if thread is None or side is None:
+        raise Http404
+    return thread, side
+
+
+def thread_participant_ids(*, thread: Thread) -> list[uuid.UUID]:
+    """Everyone who takes part now: the buyer, then the seller side (its listing loaded)."""
+    listing = thread.listing
+    if listing.business_id is None:
+        seller_side = [listing.author_id]
+    else:
+        seller_side = list(
+            Membership.objects.filter(
+                business_id=listing.business_id, role__in=MemberRole.values
+            ).values_list("user_id", flat=True)
+        )
+    return list(dict.fromkeys([thread.buyer_id, *seller_side]))
+
+
+def thread_list(*, user: Any) -> QuerySet[Thread]:
+    """The caller's threads, newest activity first, each with his unread count and who has
+    blocked whom; one query for a page (the list's messages and cards take one more each)."""
+    read_to = ReadState.objects.filter(thread=OuterRef("pk"), user=user).values("last_read_seq")
+    return (
+        threads_of_user(user)
+        .select_related("buyer")
+        .annotate(
+            unread_count=Greatest(
+                F("last_seq") - Coalesce(Subquery(read_to[:1]), Value(0)),
+                Value(0),
+                output_field=IntegerField(),
+            ),
+            buyer_blocked=Exists(Block.objects.filter(thread=OuterRef("pk"), side=Side.BUYER)),
+            seller_blocked=Exists(Block.objects.filter(thread=OuterRef("pk"), side=Side.SELLER)),
+        )
+    )
+
+
+def thread_for_list(*, user: Any, thread: Thread) -> Thread:
+    """One thread as the list shows it (after opening it)."""
+    return thread_list(user=user).get(pk=thread.pk)
+
+
+def last_messages(threads: list[Thread]) -> dict[uuid.UUID, Message]:
+    """The last message of each thread, in one query."""
+    with_messages = [thread.pk for thread in threads if thread.last_seq]
+    if not with_messages:
+        return {}
+    messages = Message.objects.filter(thread_id__in=with_messages, seq=F("thread__last_seq"))
+    return {message.thread_id: message for message in messages}
+
+
+def messages_of_thread(*, thread: Thread, after: int | None = None) -> QuerySet[Message]:
+    """The thread's messages; with `after`, only those numbered above it."""
+    messages = Message.objects.filter(thread=thread)
+    if after is not None:
+        messages = messages.filter(seq__gt=after)
+    return messages
