@@ -41,7 +41,7 @@ RUN SECRET_KEY=build-only-secret-key-not-used-at-runtime \
     DEBUG=false \
     ALLOWED_HOSTS=localhost \
     python manage.py collectstatic --noinput \
-    && chmod 0755 deploy/web.sh deploy/ws.sh \
+    && chmod 0755 deploy/web.sh deploy/ws.sh deploy/worker.sh \
     && mkdir -p /app/media \
     && chown app:app /app/media
 

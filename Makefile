@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 # Dummy values that let `docker-compose config` resolve the required variables.
 COMPOSE_CHECK_ENV := SECRET_KEY=check JWT_SIGNING_KEY=check METRICS_TOKEN=check
 
-.PHONY: help run test lint worker messages bench clean
+.PHONY: help run test lint worker messages bench client clean
 
 help:
 	@echo "make run     - install, migrate, load demo data and serve http://$(HOST):$(PORT)"
@@ -19,6 +19,7 @@ help:
 	@echo "make worker  - Celery worker and beat (needs REDIS_URL)"
 	@echo "make messages - refresh and compile the ru/ky/en translations"
 	@echo "make bench   - feed and search load test on PostgreSQL (BENCH_ARGS=\"--listings 1000000\")"
+	@echo "make client  - regenerate the TypeScript API types in clients/typescript (needs npm)"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +67,14 @@ messages: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(PY) bench/feed_search.py $(BENCH_ARGS)
+	$(PY) bench/chat.py $(CHAT_BENCH_ARGS)
+
+# The schema needs no services: local settings without DATABASE_URL / REDIS_URL.
+client: $(VENV)/.runtime
+	env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=marketplace.settings.local \
+		$(PY) manage.py spectacular --format openapi-json --validate --fail-on-warn \
+		--file clients/typescript/openapi.json
+	cd clients/typescript && npm ci --no-audit --no-fund && npm run --silent generate
 
 clean:
 	rm -rf $(VENV) db.sqlite3* staticfiles .pytest_cache .mypy_cache .ruff_cache

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from .admin_audit import AuditedModelAdmin
 from .models import AuditEntry, Consent, Role, User
 from .phone import normalize_phone
 from .services import user_ban, user_set_role
@@ -53,7 +54,7 @@ class UserCreationForm(forms.ModelForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
     add_form = UserCreationForm
     list_display = ("phone", "display_name", "role", "city", "is_active", "created_at")
     list_filter = ("role", "is_active", "language")
@@ -100,7 +101,11 @@ class UserAdmin(DjangoUserAdmin):
             return super().get_search_results(request, queryset, search_term)
         return queryset.filter(phone=phone), False
 
-    @admin.action(description=_("Ban the selected users (revokes their tokens)"))
+    @admin.action(
+        description=_(
+            "Ban the selected users (revokes their tokens, archives their personal listings)"
+        )
+    )
     def ban_users(self, request: HttpRequest, queryset: Any) -> None:
         banned = 0
         for user in queryset.filter(is_active=True):
@@ -112,7 +117,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(AuditedModelAdmin):
     list_display = ("created_at", "action", "actor", "target_type", "target_id", "request_id")
     list_filter = ("action", "target_type")
     search_fields = ("action", "target_id", "request_id", "actor__phone")

@@ -13,9 +13,11 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_audit import AuditedModelAdmin
 from accounts.models import User
 from accounts.phone import normalize_phone
 from marketplace.api.errors import DomainError
+from marketplace.offers_admin import OfferAdmin
 
 from .models import (
     Business,
@@ -29,7 +31,7 @@ from .services.profile import PROFILE_FIELDS, business_set_verified, business_up
 from .services.team import member_add, member_remove, member_set_role
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(AuditedModelAdmin):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -101,7 +103,7 @@ class BusinessForm(forms.ModelForm):
 
 
 @admin.register(Business)
-class BusinessAdmin(admin.ModelAdmin):
+class BusinessAdmin(AuditedModelAdmin):
     form = BusinessForm
     list_display = (
         "name",
@@ -207,16 +209,8 @@ class BusinessAdmin(admin.ModelAdmin):
 
 
 @admin.register(SubscriptionPlan)
-class SubscriptionPlanAdmin(admin.ModelAdmin):
+class SubscriptionPlanAdmin(OfferAdmin):
     list_display = ("code", "name", "months", "price", "currency", "is_active", "position")
-    list_editable = ("is_active", "position")
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        # The code is what the app sends and orders point at: fixed once created.
-        return ("code",) if obj is not None else ()
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # kept for the orders bought on them; take one off sale
 
 
 @admin.register(Invitation)

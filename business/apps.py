@@ -15,7 +15,9 @@ class BusinessConfig(AppConfig):
         from . import tasks  # noqa: F401 - registered in every process
         from .demo import seed_businesses
         from .metrics import business_gauges
+        from .reports import business_figures, business_personal_data
         from .selectors import businesses_of_user
+        from .services.purge import invitations_purge, logos_purge
         from .services.team import memberships_check_deletion, memberships_end_for_deleted_user
 
         hooks.register_businesses(businesses_of_user)
@@ -23,3 +25,7 @@ class BusinessConfig(AppConfig):
         hooks.register_deletion_cleanup(memberships_end_for_deleted_user)
         register_scrape_gauges(business_gauges)
         register_demo_seeder(order=15, seeder=seed_businesses)
+        hooks.register_stats("businesses", business_figures)
+        hooks.register_personal_data("business", business_personal_data)
+        hooks.register_purge_step("expired invitations", invitations_purge)
+        hooks.register_purge_step("orphaned logos", logos_purge)

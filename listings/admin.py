@@ -5,6 +5,8 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_audit import AuditedModelAdmin
+
 from .models import CarDetails, ExchangeRate, HorseDetails, Listing, ListingMedia, RealEstateDetails
 from .services.prices import exchange_rate_set
 
@@ -61,7 +63,7 @@ INLINES_BY_CATEGORY = {
 
 
 @admin.register(Listing)
-class ListingAdmin(admin.ModelAdmin):
+class ListingAdmin(AuditedModelAdmin):
     """Staff read listings here; status changes go through moderation's actions, not edits."""
 
     list_display = (
@@ -114,7 +116,7 @@ class ListingAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExchangeRate)
-class ExchangeRateAdmin(admin.ModelAdmin):
+class ExchangeRateAdmin(AuditedModelAdmin):
     list_display = ("currency", "kgs_per_unit", "updated_at")
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -11,16 +11,28 @@ class ListingsConfig(AppConfig):
         from accounts import hooks
         from accounts.demo import register_demo_seeder
         from business import hooks as business_hooks
+        from marketplace.metrics import register_scrape_gauges
 
         from . import price_tasks, tasks  # noqa: F401 - registered in every process
         from .demo import seed_listings
         from .demo_business import seed_business_listings
+        from .metrics import status_gauges
+        from .reports import listing_figures, listing_personal_data
         from .selectors import personal_quota
         from .services.business_hooks import BusinessListings
-        from .services.listings import archive_personal_listings
+        from .services.listings import (
+            archive_personal_listings,
+            archive_personal_listings_of_banned,
+        )
+        from .services.purge import media_purge
 
         register_demo_seeder(order=20, seeder=seed_listings)
         register_demo_seeder(order=25, seeder=seed_business_listings)
         hooks.register_listing_quota(personal_quota)
         hooks.register_deletion_cleanup(archive_personal_listings)
+        hooks.register_ban_cleanup(archive_personal_listings_of_banned)
+        hooks.register_stats("listings", listing_figures)
+        hooks.register_personal_data("listings", listing_personal_data)
+        hooks.register_purge_step("orphaned listing media", media_purge)
         business_hooks.register_listings(BusinessListings())
+        register_scrape_gauges(status_gauges)

@@ -131,6 +131,12 @@ def validate_details(category: str, data: Any) -> dict[str, Any]:
 # --- Input ------------------------------------------------------------------------------------
 
 
+@extend_schema_field(DETAILS_SCHEMA)
+class DetailsField(serializers.JSONField):
+    """Taken as it comes; validated against the category by `validate_details`. Documented as
+    the categories' details objects, so the typed client knows their fields."""
+
+
 class LocationSerializer(serializers.Serializer):
     lat = serializers.DecimalField(
         max_digits=9, decimal_places=6, min_value=Decimal(-90), max_value=Decimal(90)
@@ -155,7 +161,7 @@ class ListingWriteSerializer(serializers.Serializer):
     location = LocationSerializer(required=False, allow_null=True)
     is_negotiable = serializers.BooleanField(required=False)
     hide_phone = serializers.BooleanField(required=False)
-    details = serializers.JSONField(help_text="The category's details object.")
+    details = DetailsField(help_text="The category's details object.")
 
 
 class ListingCreateSerializer(ListingWriteSerializer):

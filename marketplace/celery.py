@@ -8,11 +8,14 @@ from celery import Celery, Task
 from celery.exceptions import NotRegistered
 from django.db import transaction
 
+from marketplace import celery_metrics
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings.local")
 
 app = Celery("marketplace")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+celery_metrics.connect_signals()
 
 logger = logging.getLogger(__name__)
 

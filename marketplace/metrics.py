@@ -2,15 +2,29 @@
 
 Counters (decisions, messages...) live in each app as ordinary prometheus_client metrics; in
 multiprocess mode they are summed across workers from their files. Gauges that need a query
-are collectors registered here and evaluated at scrape time, not on every request.
+are collectors registered here and evaluated at scrape time, not on every request; they keep
+their figures in the cache for CACHE_SECONDS (`cached_figures`).
+
+Two figures are kept per process, by `marketplace.api.request_metrics`: the distinct users
+seen in the last 24 hours (a HyperLogLog per hour in Redis, no database write) and the
+database connection pool's state.
 """
 
+import contextlib
 import logging
 import os
+import threading
+import time
 from collections.abc import Callable, Iterable
+from functools import lru_cache
+from typing import Any, TypeVar
 
 import prometheus_client
-from prometheus_client import multiprocess
+import redis
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connections
+from prometheus_client import Gauge, multiprocess
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -19,11 +33,28 @@ logger = logging.getLogger(__name__)
 GaugeFunction = Callable[[], Iterable[GaugeMetricFamily]]
 _gauges: list[GaugeFunction] = []
 
+CACHE_SECONDS = 15
+T = TypeVar("T")
+
 
 def register_scrape_gauges(function: GaugeFunction) -> None:
     """`function()` yields GaugeMetricFamily objects; it runs once per scrape."""
     if function not in _gauges:
         _gauges.append(function)
+
+
+def cached_figures(key: str, compute: Callable[[], T]) -> T:
+    """`compute()`'s result, kept in the cache for CACHE_SECONDS so several Prometheus servers
+    or a fast scrape interval cost one query each 15 s. A cache outage only costs the query."""
+    try:
+        figures = cache.get(key)
+    except Exception:
+        figures = None
+    if figures is None:
+        figures = compute()
+        with contextlib.suppress(Exception):
+            cache.set(key, figures, CACHE_SECONDS)
+    return figures
 
 
 class ScrapeTimeCollector(Collector):
@@ -52,3 +83,111 @@ def render_metrics() -> bytes:
     return prometheus_client.generate_latest(registry) + prometheus_client.generate_latest(
         scrape_time
     )
+
+
+# --- Active users -----------------------------------------------------------------------------
+
+ACTIVE_USERS_HOURS = 24
+_ACTIVE_USERS_KEY = "metrics:active-users:{hour}"
+
+# Users this process already reported in the current hour: Redis hears of each once an hour
+# per process, not on every request.
+_reported_lock = threading.Lock()
+_reported: dict[int, set[str]] = {}
+# Without Redis (`make run`, one process) the hourly sets themselves live here.
+_local_hours: dict[int, set[str]] = {}
+
+
+@lru_cache(maxsize=4)
+def _redis(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+
+
+def _hour(now: float) -> int:
+    return int(now // 3600)
+
+
+def record_active_user(user_id: Any) -> None:
+    """Count `user_id` as active this hour. Never raises: a Redis outage loses the figure."""
+    hour = _hour(time.time())
+    member = str(user_id)
+    with _reported_lock:
+        seen = _reported.setdefault(hour, set())
+        if member in seen:
+            return
+        seen.add(member)  # before the write, so an unreachable Redis is tried once an hour
+        for old in [h for h in _reported if h != hour]:
+            del _reported[old]
+        if not settings.REDIS_URL:
+            _local_hours.setdefault(hour, set()).add(member)
+            for old in [h for h in _local_hours if h <= hour - ACTIVE_USERS_HOURS]:
+                del _local_hours[old]
+            return
+    key = _ACTIVE_USERS_KEY.format(hour=hour)
+    try:
+        pipe = _redis(str(settings.REDIS_URL)).pipeline(transaction=False)
+        pipe.pfadd(key, member)
+        pipe.expire(key, (ACTIVE_USERS_HOURS + 1) * 3600)
+        pipe.execute()
+    except redis.RedisError:
+        logger.warning("Active-user store unavailable; user %s not counted this hour", user_id)
+
+
+def active_users_gauges() -> Iterable[GaugeMetricFamily]:
+    """Distinct users with an authenticated request in the last 24 hourly buckets: Redis's
+    HyperLogLog union (about 1% error), or this process's sets without Redis."""
+    hour = _hour(time.time())
+    hours = range(hour - ACTIVE_USERS_HOURS + 1, hour + 1)
+    if settings.REDIS_URL:
+        keys = [_ACTIVE_USERS_KEY.format(hour=h) for h in hours]
+        count = int(_redis(str(settings.REDIS_URL)).pfcount(*keys))
+    else:
+        with _reported_lock:
+            count = len(set().union(*(_local_hours.get(h, set()) for h in hours)))
+    yield GaugeMetricFamily(
+        "marketplace_active_users",
+        "Distinct users with an authenticated request in the last 24 hours.",
+        value=count,
+    )
+
+
+register_scrape_gauges(active_users_gauges)
+
+
+# --- Database connection pool -----------------------------------------------------------------
+
+# Each process has its own pool: these are set by the process after each request it serves and
+# summed across the live ones, so they add up to what PostgreSQL sees. A scrape-time gauge
+# would show only the worker that happens to answer the scrape.
+pool_size = Gauge(
+    "marketplace_db_pool_size",
+    "Connections the database pools hold (in use or idle).",
+    multiprocess_mode="livesum",
+)
+pool_available = Gauge(
+    "marketplace_db_pool_available",
+    "Idle connections in the database pools.",
+    multiprocess_mode="livesum",
+)
+pool_requests_waiting = Gauge(
+    "marketplace_db_pool_requests_waiting",
+    "Requests waiting for a database connection.",
+    multiprocess_mode="livesum",
+)
+
+
+def refresh_pool_gauges() -> None:
+    """Copy this process's pool figures (psycopg_pool's get_stats()) into the gauges, after a
+    request that used the database; nothing without a pool (SQLite under `make run`)."""
+    connection = connections["default"]
+    # Only a connection taken from the pool proves it exists: reading `.pool` would create one
+    # from the settings of the moment (before the test database is set up, for one).
+    if connection.connection is None:
+        return
+    pool = getattr(connection, "pool", None)
+    if pool is None:
+        return
+    stats = pool.get_stats()
+    pool_size.set(stats.get("pool_size", 0))
+    pool_available.set(stats.get("pool_available", 0))
+    pool_requests_waiting.set(stats.get("requests_waiting", 0))

@@ -30,6 +30,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from accounts.admin_audit import AuditedModelAdmin
 from accounts.models import User
 from listings.models import Listing, MediaKind, Report, ReportReason, ReportStatus, Status
 from listings.serializers import details_of
@@ -151,7 +152,7 @@ class ReviewQueueChangeList(ChangeList):
 
 
 @admin.register(ReviewItem)
-class ReviewItemAdmin(admin.ModelAdmin):
+class ReviewItemAdmin(AuditedModelAdmin):
     """The review queue, exactly as the API serves it: pending listings and reported active
     ones, riskiest then oldest. Every page is read-only; the actions decide."""
 
@@ -639,7 +640,7 @@ def already_decided_message(count: int) -> str:
 
 
 @admin.register(ModerationEvent)
-class ModerationEventAdmin(admin.ModelAdmin):
+class ModerationEventAdmin(AuditedModelAdmin):
     """The moderation log, as written: nobody adds, edits or deletes an event."""
 
     list_display = ("created_at", "kind", "listing", "verdict", "risk_score", "source", "actor")

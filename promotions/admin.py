@@ -8,11 +8,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_audit import AuditedModelAdmin
+from marketplace.offers_admin import OfferAdmin
+
 from .models import Payment, PaymentEvent, Plan, Promotion
 from .services.payments import payment_mark_refunded
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(AuditedModelAdmin):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -24,16 +27,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(OfferAdmin):
     list_display = ("code", "name", "days", "price", "currency", "is_active", "position")
-    list_editable = ("is_active", "position")
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        # The code is what the app sends and promotions point at: fixed once created.
-        return ("code",) if obj is not None else ()
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # plans are kept for the promotions bought on them; take one off sale
 
 
 class PaymentEventInline(admin.TabularInline):

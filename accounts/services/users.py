@@ -2,6 +2,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import F
 
+from .. import hooks
 from ..models import MODERATORS_GROUP, Role, User
 from .audit import audit_record
 
@@ -32,11 +33,14 @@ def user_set_role(*, user: User, role: str, actor: User | None) -> User:
 
 @transaction.atomic
 def user_ban(*, user: User, actor: User | None, reason: str = "") -> User:
-    """Deactivate a user: every token fails at once (authentication checks `is_active`)."""
+    """Deactivate a user: every token fails at once (authentication checks `is_active`), and
+    the higher apps clean up (`listings` archives his personal listings). Nothing is deleted:
+    his threads, payments and history stay."""
     user.is_active = False
     user.save(update_fields=("is_active", "updated_at"))
     user_revoke_all_tokens(user=user)
     audit_record(actor=actor, action="user.banned", target=user, data={"reason": reason})
+    hooks.run_ban_cleanups(user, actor=actor)
     return user
 
 
@@ -44,3 +48,4 @@ def user_revoke_all_tokens(*, user: User) -> None:
     """Every token the user holds stops working at once, on every device."""
     User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1)
     user.refresh_from_db(fields=("token_version",))
+    hooks.tokens_revoked(user)

@@ -63,9 +63,11 @@ def invitation_create(*, business: Business, actor: User, phone: str, role: str)
     with transaction.atomic():
         business = lock_business(business.pk)
         _require_admin(business, actor)
-        Invitation.objects.filter(
+        # The pending one it replaces is revoked like any other: audited.
+        for replaced in Invitation.objects.select_for_update().filter(
             business=business, phone=phone, status=InvitationStatus.PENDING
-        ).update(status=InvitationStatus.REVOKED, decided_at=now)
+        ):
+            _decide(replaced, InvitationStatus.REVOKED, actor=actor)
         invitation = Invitation.objects.create(
             business=business,
             phone=phone,

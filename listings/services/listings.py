@@ -13,6 +13,7 @@ from marketplace.celery import enqueue_on_commit
 
 from ..exceptions import InvalidTransition, ListingLimitReached, MediaRequired, NotABusinessSeller
 from ..lifecycle import TRANSITIONS, can_move
+from ..metrics import created as listings_created
 from ..models import (
     QUOTA_STATUSES,
     CarDetails,
@@ -113,6 +114,8 @@ def listing_create(
             DETAILS_MODELS[listing.category].objects.create(listing=listing, **data["details"])
             listing_refresh_search_vector(listing)
             audit_record(actor=author, action="listing.created", target=listing)
+            category = listing.category
+            transaction.on_commit(lambda: listings_created.labels(category).inc())
     except IntegrityError:
         # The same offline draft sent twice at once: the unique constraint kept one.
         if client_id:
@@ -220,12 +223,22 @@ def listing_archive(*, listing: Listing, actor: User) -> Listing:
     return listing
 
 
-def archive_personal_listings(user: User) -> None:
-    """Account deletion: the user's personal listings leave every list (business ones stay)."""
+def _archive_personal(user: User, *, actor: User | None, reason: str) -> None:
     for listing in Listing.objects.filter(author=user, business__isnull=True).exclude(
         status=Status.ARCHIVED
     ):
-        _move(listing, Status.ARCHIVED, actor=user, data={"reason": "account_deleted"})
+        _move(listing, Status.ARCHIVED, actor=actor, data={"reason": reason})
+
+
+def archive_personal_listings(user: User) -> None:
+    """Account deletion: the user's personal listings leave every list (business ones stay)."""
+    _archive_personal(user, actor=user, reason="account_deleted")
+
+
+def archive_personal_listings_of_banned(user: User, *, actor: User | None) -> None:
+    """A ban: as for a deletion, recorded as the staff's act. Business listings stay with the
+    business, which his ban does not punish."""
+    _archive_personal(user, actor=actor, reason="banned")
 
 
 def listing_approve(*, listing: Listing, actor: User | None) -> Listing:

@@ -17,8 +17,13 @@ ERROR_SCHEMA = {
                     "description": "Validation errors by (dotted) field name.",
                     "additionalProperties": {"type": "array", "items": {"type": "string"}},
                 },
+                # The contract's few codes that add a field beside `code` (DomainError.extra).
+                # Declared rather than allowing any key, so the typed client has no `unknown`.
+                "attempts_left": {
+                    "type": "integer",
+                    "description": "With `invalid_code`: tries left before the code is burned.",
+                },
             },
-            "additionalProperties": True,
         }
     },
 }

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "marketplace.api.middleware.RequestIdMiddleware",
+    "marketplace.api.request_metrics.RequestMetricsMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -156,7 +157,9 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "mp:ws"},
+            # A worker's sockets share one queue in Redis, and a full queue drops messages
+            # silently: the default of 100 loses events when a busy worker falls behind.
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": "mp:ws", "capacity": 5000},
         }
     }
 else:
@@ -199,6 +202,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.2,
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Where a worker serves its task metrics for Prometheus (marketplace.celery_metrics); unset, it
+# serves none. Not CELERY_-prefixed: Celery reads those settings as its own.
+WORKER_METRICS_PORT = env_int("CELERY_METRICS_PORT", None, minimum=1)
 # Every periodic task of the project, in one place. Later issues add their sweeps here.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "listings-requeue-pending-videos": {

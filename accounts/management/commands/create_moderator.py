@@ -15,6 +15,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--phone", required=True, help="A Kyrgyz mobile number.")
         parser.add_argument("--name", default="", help="Display name for a new user.")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Say what would happen; change nothing."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -32,6 +35,13 @@ class Command(BaseCommand):
             if user.role == Role.ADMIN:
                 raise CommandError(f"{phone} is an admin already; admins moderate too.")
             user_set_role(user=user, role=Role.MODERATOR, actor=None)
+            if options["dry_run"]:
+                # Done and rolled back, so the dry run meets the same refusals a real one does.
+                transaction.set_rollback(True)
+        if options["dry_run"]:
+            verb = "create" if created else "promote"
+            self.stdout.write(f"Would {verb} moderator {phone} (dry run: nothing changed).")
+            return
         verb = "Created" if created else "Promoted"
         self.stdout.write(self.style.SUCCESS(f"{verb} moderator {phone}."))
         self.stdout.write("They log in to the app by SMS code; for the admin, set a password:")

@@ -1,0 +1,37 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
+
+from accounts import hooks
+from accounts.management.staff import command_run
+from accounts.services import audit_record
+
+
+class Command(BaseCommand):
+    # Payments are never purged, expired ones included: they are financial records the law
+    # makes us keep, money that arrives after expiry is still honoured against them, and
+    # their promotions, orders and provider events point at them.
+    help = (
+        "Delete what has outlived its use: login codes a day past expiry, refresh tokens past "
+        "expiry, invitations 30 days past expiry, and uploaded files (listing media, avatars, "
+        "logos) that no row names and are over an hour old. Payments are kept. Audited."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Count what would go; delete nothing."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        now, dry_run = timezone.now(), options["dry_run"]
+        counts = {}
+        for name, step in hooks.purge_steps():
+            counts[name] = step(now=now, dry_run=dry_run)
+            verb = "would be deleted" if dry_run else "deleted"
+            self.stdout.write(f"{name}: {counts[name]} {verb}")
+        if dry_run:
+            self.stdout.write("Dry run: nothing changed.")
+            return
+        with command_run("purge_expired"):
+            audit_record(actor=None, action="system.purged", data=counts)

@@ -1,0 +1,314 @@
+"""docker-compose.yml, the Prometheus config and the Grafana dashboard refer only to things
+that exist: scripts, management commands, the Celery app, settings read from the environment,
+URLs, services and ports, metrics. `docker-compose config -q` checks the syntax; this checks
+the meaning."""
+
+import json
+import os
+import re
+import shlex
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+from celery import Celery
+from django.core.management import get_commands
+from django.test import Client
+from django.urls import Resolver404, resolve
+from django.utils.module_loading import import_string
+from prometheus_client.parser import text_string_to_metric_families
+
+REPO = Path(__file__).resolve().parent.parent
+APP_IMAGE = "marketplace:latest"
+# Read by the images we run, not by our code.
+THIRD_PARTY_ENV = re.compile(r"^(POSTGRES_\w+|GF_\w+)$")
+URL = re.compile(r"https?://[^\s'\"]+")
+
+
+@cache
+def compose() -> dict[str, Any]:
+    return yaml.safe_load((REPO / "docker-compose.yml").read_text())  # type: ignore[no-any-return]
+
+
+def services() -> dict[str, dict[str, Any]]:
+    return compose()["services"]  # type: ignore[no-any-return]
+
+
+def app_services() -> list[str]:
+    return [name for name, svc in services().items() if svc.get("image") == APP_IMAGE]
+
+
+def command_of(service: dict[str, Any]) -> list[str]:
+    command = service.get("command", [])
+    return shlex.split(command) if isinstance(command, str) else list(command)
+
+
+def healthcheck_of(service: dict[str, Any]) -> list[str]:
+    test = service["healthcheck"]["test"]
+    if test[0] == "CMD-SHELL":
+        return shlex.split(test[1])
+    return list(test[1:])
+
+
+@cache
+def read_by_our_code() -> str:
+    """The text of everything that reads the environment: the settings (through env.py, by
+    quoted name) and the deploy scripts ($NAME / ${NAME...})."""
+    sources = [*REPO.glob("marketplace/settings/*.py"), *REPO.glob("deploy/*.sh")]
+    sources.append(REPO / "marketplace" / "metrics.py")  # PROMETHEUS_MULTIPROC_DIR
+    return "\n".join(path.read_text() for path in sources)
+
+
+def is_read(name: str) -> bool:
+    text = read_by_our_code()
+    return f'"{name}"' in text or re.search(rf"\$\{{?{name}\b", text) is not None
+
+
+def listen_port(service: dict[str, Any]) -> int:
+    """The port an app service's server listens on: its PORT, else the image's."""
+    env = service.get("environment", {})
+    if "PORT" in env:
+        return int(env["PORT"])
+    # The ENV instruction's continuation line, not the comments.
+    match = re.search(r"^\s+PORT=(\d+)$", (REPO / "Dockerfile").read_text(), re.MULTILINE)
+    assert match, "the Dockerfile sets no default PORT"
+    return int(match.group(1))
+
+
+def test_the_app_services_are_the_ones_expected() -> None:
+    assert set(app_services()) == {"migrate", "web", "ws", "worker", "beat"}
+
+
+@pytest.mark.parametrize("name", ["migrate", "web", "ws", "worker", "beat"])
+def test_app_service_commands_exist(name: str) -> None:
+    argv = command_of(services()[name])
+
+    if argv[0].startswith("deploy/"):
+        script = REPO / argv[0]
+        assert script.is_file(), f"{name}: {argv[0]} is missing"
+        assert os.access(script, os.X_OK), f"{name}: {argv[0]} is not executable"
+        assert script.read_text().startswith("#!/bin/sh\n")
+        for sourced in re.findall(r'^\. "\$\(dirname "\$0"\)/([\w.-]+)"', script.read_text(), re.M):
+            assert (script.parent / sourced).is_file(), f"{argv[0]} sources a missing {sourced}"
+    elif argv[:2] == ["python", "manage.py"]:
+        assert argv[2] in get_commands(), f"{name}: no management command {argv[2]}"
+    elif argv[0] == "celery":
+        assert_celery_app(argv)
+        scheduler = re.search(r"--scheduler[= ](\S+)", " ".join(argv))
+        if scheduler:
+            import_string(scheduler.group(1).replace(":", "."))
+    else:
+        pytest.fail(f"{name}: unrecognised command {argv}")
+
+
+def assert_celery_app(argv: list[str]) -> None:
+    module = argv[argv.index("-A") + 1]
+    app = import_string(f"{module}.celery_app")
+    assert isinstance(app, Celery)
+
+
+def test_scripts_start_what_exists() -> None:
+    # The servers and apps the entry points exec.
+    for script, target in [
+        ("web.sh", "marketplace.wsgi.application"),
+        ("ws.sh", "marketplace.asgi.application"),
+    ]:
+        text = (REPO / "deploy" / script).read_text()
+        assert target.replace(".application", ":application") in text
+        import_string(target)
+    assert "celery -A marketplace worker" in (REPO / "deploy" / "worker.sh").read_text()
+
+
+@pytest.mark.parametrize("name", sorted(compose()["services"]))
+def test_every_environment_variable_is_read(name: str) -> None:
+    env = services()[name].get("environment", {})
+    if name == "prometheus":
+        # Only its entrypoint reads METRICS_TOKEN, to write the token file.
+        assert list(env) == ["METRICS_TOKEN"]
+        assert "$$METRICS_TOKEN" in "\n".join(command_of(services()[name]))
+        return
+    unread = [var for var in env if not (THIRD_PARTY_ENV.match(var) or is_read(var))]
+    assert unread == [], f"{name}: nothing reads {unread}"
+
+
+@pytest.mark.parametrize("name", ["web", "ws"])
+def test_http_healthchecks_ask_a_real_url_on_the_served_port(name: str) -> None:
+    service = services()[name]
+    (url,) = URL.findall(" ".join(healthcheck_of(service)))
+    parts = urlsplit(url)
+
+    assert parts.port == listen_port(service)
+    assert parts.hostname in {"127.0.0.1", "localhost"}
+    try:
+        resolve(parts.path)
+    except Resolver404:
+        pytest.fail(f"{name}: the healthcheck asks {parts.path}, which no URL serves")
+    assert parts.hostname in compose()["x-app-env"]["ALLOWED_HOSTS"]
+
+
+def test_the_probe_urls_answer(client: Client, db: Any) -> None:
+    for name in ("web", "ws"):
+        (url,) = URL.findall(" ".join(healthcheck_of(services()[name])))
+        assert client.get(urlsplit(url).path).status_code == 200
+
+
+def test_worker_healthcheck_pings_the_celery_app() -> None:
+    argv = healthcheck_of(services()["worker"])
+
+    assert argv[:3] == ["env", "-u", "PROMETHEUS_MULTIPROC_DIR"]
+    assert argv[3:5] == ["celery", "-A"]
+    assert_celery_app(argv)
+
+
+def test_beat_healthcheck_reads_the_pidfile_beat_writes() -> None:
+    command = " ".join(command_of(services()["beat"]))
+    (pidfile,) = re.findall(r"--pidfile=(\S+)", command)
+
+    assert f"open('{pidfile}')" in " ".join(healthcheck_of(services()["beat"]))
+
+
+def test_bind_mounts_exist() -> None:
+    for name, service in services().items():
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("./"):
+                assert (REPO / source).exists(), f"{name}: {source} is missing"
+
+
+def test_depends_on_name_services() -> None:
+    for name, service in services().items():
+        missing = set(service.get("depends_on", {})) - set(services())
+        assert not missing, f"{name} depends on missing {missing}"
+
+
+# --- Prometheus and Grafana -------------------------------------------------------------------
+
+
+def prometheus_config() -> dict[str, Any]:
+    return yaml.safe_load((REPO / "deploy/prometheus/prometheus.yml").read_text())  # type: ignore[no-any-return]
+
+
+def mounted_at(service: str, container_path: str) -> Path:
+    for volume in services()[service]["volumes"]:
+        source, target = volume.split(":")[:2]
+        if target == container_path:
+            return REPO / source
+    raise AssertionError(f"{service} mounts nothing at {container_path}")
+
+
+def test_prometheus_reads_the_config_and_rules_in_the_repo() -> None:
+    command = " ".join(command_of(services()["prometheus"]))
+    (config,) = re.findall(r"--config\.file=(\S+)", command)
+
+    assert mounted_at("prometheus", config) == REPO / "deploy/prometheus/prometheus.yml"
+    for rule_file in prometheus_config()["rule_files"]:
+        assert mounted_at("prometheus", rule_file).is_file()
+
+
+def test_prometheus_scrapes_real_services_on_their_ports() -> None:
+    targets: list[tuple[str, int, dict[str, Any]]] = []
+    for job in prometheus_config()["scrape_configs"]:
+        if job["job_name"] == "prometheus":
+            continue
+        for static in job.get("static_configs", []):
+            for target in static["targets"]:
+                host, port = target.split(":")
+                targets.append((host, int(port), static.get("labels", {})))
+        for dns in job.get("dns_sd_configs", []):
+            targets.extend((host, dns["port"], {}) for host in dns["names"])
+
+    assert {host for host, _, _ in targets} == {"web", "ws", "worker"}
+    for host, port, labels in targets:
+        service = services()[host]
+        if host == "worker":
+            assert port == int(service["environment"]["CELERY_METRICS_PORT"])
+            assert "PROMETHEUS_MULTIPROC_DIR" in service["environment"]
+        else:
+            assert port == listen_port(service)
+            assert labels.get("service") == host
+            # Django answers the scrape only for a host it allows.
+            assert host in compose()["x-app-env"]["ALLOWED_HOSTS"]
+
+
+def test_grafana_provisions_the_prometheus_service_and_the_dashboards() -> None:
+    datasources = yaml.safe_load(
+        (REPO / "deploy/grafana/provisioning/datasources/prometheus.yml").read_text()
+    )
+    (url,) = [source["url"] for source in datasources["datasources"]]
+    parts = urlsplit(url)
+    assert parts.hostname in services()
+    assert f"127.0.0.1:{parts.port}:{parts.port}" in services()[parts.hostname]["ports"]
+
+    providers = yaml.safe_load(
+        (REPO / "deploy/grafana/provisioning/dashboards/marketplace.yml").read_text()
+    )
+    dashboards = REPO / "deploy/grafana/dashboards"
+    for provider in providers["providers"]:
+        assert mounted_at("grafana", provider["options"]["path"]) == dashboards
+
+
+def dashboard_expressions() -> list[str]:
+    dashboard = json.loads((REPO / "deploy/grafana/dashboards/marketplace.json").read_text())
+    return [target["expr"] for panel in dashboard["panels"] for target in panel.get("targets", [])]
+
+
+def alert_expressions() -> list[str]:
+    rules = yaml.safe_load((REPO / "deploy/prometheus/alerts.yml").read_text())
+    return [rule["expr"] for group in rules["groups"] for rule in group["rules"]]
+
+
+def test_dashboard_and_alerts_use_only_metrics_the_app_exports(client: Client, db: Any) -> None:
+    text = client.get("/metrics").content.decode()
+    exported = set()
+    for family in text_string_to_metric_families(text):
+        exported.add(family.name)
+        exported.update(sample.name for sample in family.samples)
+
+    used = set()
+    for expr in [*dashboard_expressions(), *alert_expressions()]:
+        used.update(re.findall(r"\b((?:django|marketplace)_\w+)", expr))
+    suffixes = ("_total", "_bucket", "_count", "_sum")
+    missing = sorted(
+        name
+        for name in used
+        if name not in exported and not any(name.removesuffix(s) in exported for s in suffixes)
+    )
+    assert missing == []
+
+
+def test_the_dashboard_shows_every_figure_issue_10_asks_for() -> None:
+    shown = " ".join(dashboard_expressions())
+    for metric in [
+        "django_http_requests_total_by_view_transport_method_total",
+        "django_http_requests_latency_seconds_by_view_method_bucket",
+        "django_http_responses_total_by_status_total",
+        "django_db_execute_total",
+        "marketplace_listings_created_total",
+        "marketplace_listings{",
+        "marketplace_promotions_active",
+        "marketplace_chat_messages_total",
+        "marketplace_active_users",
+        "marketplace_moderation_queue_size",
+        "marketplace_moderation_oldest_pending_seconds",
+        "marketplace_celery_tasks_total",
+        "marketplace_celery_task_duration_seconds_bucket",
+        "marketplace_chat_connections_open",
+        "marketplace_db_pool_size",
+        "marketplace_db_pool_available",
+        "marketplace_db_pool_requests_waiting",
+    ]:
+        assert metric in shown, f"the dashboard does not show {metric}"
+
+
+def test_alerts_cover_errors_latency_queue_age_and_failing_tasks() -> None:
+    rules = " ".join(alert_expressions())
+    for metric in [
+        "django_http_responses_total_by_status_total",
+        "django_http_requests_latency_seconds_by_view_method_bucket",
+        "marketplace_moderation_oldest_pending_seconds",
+        'marketplace_celery_tasks_total{job="celery", state="failure"}',
+    ]:
+        assert metric in rules
