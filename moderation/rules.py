@@ -177,22 +177,22 @@ PROHIBITED: dict[str, re.Pattern[str]] = {
         r"архар\w*",
         r"беркут\w*",
         r"балобан\w*",
-        r"красн\w* книг\w*",
         r"краснокнижн\w*",
         # ky
         r"илбирс\w*",
         r"аркар\w*",
         r"бүркүт\w*",
-        r"кызыл китеп\w*",
         # en
         r"snow leopards?",
         r"argali",
         r"golden eagles?",
         r"saker falcons?",
-        r"red book",
         r"endangered species",
     ),
 }
+# "The Red Book" of endangered species; but in Kyrgyzstan "красная книга" is also what people
+# call a property's title deed, so for real estate it is a document in order, not an animal.
+RED_BOOK = _words(r"красн\w* книг\w*", r"кызыл китеп\w*", r"red book")
 
 PREPAYMENT = _words(
     # ru
@@ -279,6 +279,9 @@ def prohibited_items(snapshot: ListingSnapshot) -> Finding | None:
         match = pattern.search(text)
         if match:
             found.append(f'{label}: "{match.group(0)}"')
+    red_book = RED_BOOK.search(text) if snapshot.category != "real_estate" else None
+    if red_book and not any(f.startswith("protected wildlife") for f in found):
+        found.append(f'protected wildlife: "{red_book.group(0)}"')
     if not found:
         return None
     return Finding(PROHIBITED_POINTS, f"Prohibited item ({'; '.join(found)})", ("prohibited_item",))

@@ -316,3 +316,22 @@ def test_any_listing_gets_a_well_formed_verdict(
     assert set(verdict.reason_codes) <= set(REASON_CODES)
     assert len(verdict.reason_codes) == len(set(verdict.reason_codes))
     assert (verdict.verdict == "approve") == (verdict.reasons == [])
+
+
+def test_a_title_deed_called_the_red_book_is_not_an_endangered_animal() -> None:
+    flat = clean_snapshot(
+        category="real_estate",
+        title="2-комнатная квартира, 106 серия",
+        description="Документы в порядке, есть красная книга.",
+        details={"property_type": "apartment", "deal_type": "sale", "rooms": 2},
+    )
+    horse = clean_snapshot(
+        category="horse",
+        title="Жеребец",
+        description="В придачу птица из Красной книги.",
+        details={"breed": "Новокиргизская"},
+    )
+
+    assert "prohibited_item" not in evaluate(flat).reason_codes
+    assert evaluate(horse).reason_codes == ["prohibited_item"]
+    assert evaluate(horse).reasons[0].startswith("Prohibited item (protected wildlife:")
