@@ -11,6 +11,8 @@ from django.core.management.base import OutputWrapper
 
 DEMO_ADMIN_PHONE = "+996700000001"
 DEMO_ADMIN_PASSWORD = "demo-admin-360"  # noqa: S105 - a documented demo login, never production
+DEMO_MODERATOR_PHONE = "+996700000002"
+DEMO_MODERATOR_PASSWORD = "demo-moderator-360"  # noqa: S105 - as above
 
 
 @dataclass(frozen=True)
@@ -31,16 +33,26 @@ def demo_seeders() -> list[DemoSeeder]:
     return sorted(_SEEDERS, key=lambda registered: registered.order)
 
 
-def seed_staff(out: OutputWrapper) -> None:
-    from .models import Role, User
+def _staff_account(*, phone: str, name: str, password: str, role: str) -> bool:
+    """The staff login with this phone and role; True if created now."""
+    from .models import User
     from .services import user_set_role
 
-    admin, created = User.objects.get_or_create(
-        phone=DEMO_ADMIN_PHONE, defaults={"display_name": "Demo Admin"}
-    )
+    user, created = User.objects.get_or_create(phone=phone, defaults={"display_name": name})
     if created:
-        admin.set_password(DEMO_ADMIN_PASSWORD)
-        admin.save(update_fields=("password",))
-    if admin.role != Role.ADMIN:
-        user_set_role(user=admin, role=Role.ADMIN, actor=None)
-    out.write(f"  admin account: {DEMO_ADMIN_PHONE} ({'created' if created else 'exists'})")
+        user.set_password(password)
+        user.save(update_fields=("password",))
+    if user.role != role:
+        user_set_role(user=user, role=role, actor=None)
+    return created
+
+
+def seed_staff(out: OutputWrapper) -> None:
+    from .models import Role
+
+    for phone, name, password, role in (
+        (DEMO_ADMIN_PHONE, "Demo Admin", DEMO_ADMIN_PASSWORD, Role.ADMIN),
+        (DEMO_MODERATOR_PHONE, "Demo Moderator", DEMO_MODERATOR_PASSWORD, Role.MODERATOR),
+    ):
+        created = _staff_account(phone=phone, name=name, password=password, role=role)
+        out.write(f"  {role} account: {phone} ({'created' if created else 'exists'})")

@@ -9,9 +9,11 @@ class ChatConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import hooks
+        from accounts.demo import register_demo_seeder
 
-        from . import reports, services
+        from . import demo, reports, services
 
         hooks.register_tokens_revoked(services.sessions_revoked)
         hooks.register_stats("chat", reports.chat_figures)
         hooks.register_personal_data("chat", reports.chat_personal_data)
+        register_demo_seeder(order=50, seeder=demo.seed_chat)

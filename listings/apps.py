@@ -16,6 +16,7 @@ class ListingsConfig(AppConfig):
         from . import price_tasks, tasks  # noqa: F401 - registered in every process
         from .demo import seed_listings
         from .demo_business import seed_business_listings
+        from .demo_catalogue import seed_catalogue
         from .metrics import status_gauges
         from .reports import listing_figures, listing_personal_data
         from .selectors import personal_quota
@@ -28,6 +29,7 @@ class ListingsConfig(AppConfig):
 
         register_demo_seeder(order=20, seeder=seed_listings)
         register_demo_seeder(order=25, seeder=seed_business_listings)
+        register_demo_seeder(order=30, seeder=seed_catalogue)
         hooks.register_listing_quota(personal_quota)
         hooks.register_deletion_cleanup(archive_personal_listings)
         hooks.register_ban_cleanup(archive_personal_listings_of_banned)

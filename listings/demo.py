@@ -2,6 +2,7 @@
 districts, each with a small generated photo (and one with a short video when ffmpeg is there).
 Idempotent: every listing has a fixed client id, so a second run finds them all."""
 
+import functools
 import io
 import shutil
 import subprocess
@@ -176,20 +177,23 @@ LISTINGS: list[dict[str, Any]] = [
 PALETTE = [(214, 69, 65), (52, 120, 246), (46, 160, 67), (240, 173, 78), (123, 97, 255)]
 
 
-def demo_image(index: int, title: str) -> SimpleUploadedFile:
-    """A small photo stand-in: a colour field with a few shapes, as a JPEG."""
-    image = Image.new("RGB", (720, 960), PALETTE[index % len(PALETTE)])
+def demo_image(index: int, title: str, *, width: int = 720) -> SimpleUploadedFile:
+    """A small photo stand-in, 3:4: a colour field with a few shapes, as a JPEG."""
+    height = width * 4 // 3
+    image = Image.new("RGB", (width, height), PALETTE[index % len(PALETTE)])
     draw = ImageDraw.Draw(image)
-    draw.rectangle((60, 600, 660, 860), fill=(255, 255, 255))
-    draw.ellipse((200, 200, 520, 520), fill=(255, 255, 255))
-    draw.text((80, 640), title[:40], fill=(0, 0, 0))
+    draw.rectangle((width // 12, height * 5 // 8, width * 11 // 12, height * 9 // 10), fill="white")
+    draw.ellipse(
+        (width * 5 // 18, width * 5 // 18, width * 13 // 18, width * 13 // 18), fill="white"
+    )
+    draw.text((width // 9, height * 2 // 3), title[:40], fill="black")
     data = io.BytesIO()
     image.save(data, format="JPEG", quality=80)
     return SimpleUploadedFile(f"demo-{index}.jpg", data.getvalue(), content_type="image/jpeg")
 
 
-def demo_video() -> SimpleUploadedFile | None:
-    """Two seconds of test pattern as H.264 MP4, or None without ffmpeg."""
+@functools.cache
+def _demo_video_bytes() -> bytes | None:
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
         return None
@@ -216,7 +220,16 @@ def demo_video() -> SimpleUploadedFile | None:
             check=True,
             timeout=60,
         )
-        return SimpleUploadedFile("demo.mp4", target.read_bytes(), content_type="video/mp4")
+        return target.read_bytes()
+
+
+def demo_video() -> SimpleUploadedFile | None:
+    """Two seconds of test pattern as H.264 MP4, or None without ffmpeg; encoded once per
+    process, every listing with a video gets a copy."""
+    data = _demo_video_bytes()
+    if data is None:
+        return None
+    return SimpleUploadedFile("demo.mp4", data, content_type="video/mp4")
 
 
 def seed_listings(out: OutputWrapper) -> None:

@@ -9,6 +9,12 @@ from accounts.models import AuditEntry, Role, User
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _small_catalogue(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The full generated catalogue has its own test (tests/test_seed_demo.py).
+    monkeypatch.setattr("listings.demo_catalogue.CATALOGUE_SIZE", 20)
+
+
 def snapshot() -> tuple[list[tuple[str, str, bool]], int]:
     users = list(User.objects.order_by("phone").values_list("phone", "role", "is_superuser"))
     return users, AuditEntry.objects.count()

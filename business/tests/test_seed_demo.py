@@ -8,6 +8,12 @@ from business.models import Business, Invitation
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _small_catalogue(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The full generated catalogue has its own test (tests/test_seed_demo.py).
+    monkeypatch.setattr("listings.demo_catalogue.CATALOGUE_SIZE", 20)
+
+
 def test_seed_demo_makes_a_dealer_in_bishkek_and_an_agency_in_osh_with_teams_and_listings() -> None:
     call_command("seed_demo", stdout=StringIO())
     call_command("seed_demo", stdout=StringIO())  # idempotent

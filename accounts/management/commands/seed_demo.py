@@ -3,7 +3,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from accounts.demo import DEMO_ADMIN_PASSWORD, DEMO_ADMIN_PHONE, demo_seeders
+from accounts.demo import (
+    DEMO_ADMIN_PASSWORD,
+    DEMO_ADMIN_PHONE,
+    DEMO_MODERATOR_PASSWORD,
+    DEMO_MODERATOR_PHONE,
+    demo_seeders,
+)
 
 
 class Command(BaseCommand):
@@ -25,7 +31,9 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nAdmin:    {base}/admin/\n"
-                f"Login:    phone {DEMO_ADMIN_PHONE}, password {DEMO_ADMIN_PASSWORD}\n"
+                f"Login:    phone {DEMO_ADMIN_PHONE}, password {DEMO_ADMIN_PASSWORD} (admin)\n"
+                f"          phone {DEMO_MODERATOR_PHONE}, password {DEMO_MODERATOR_PASSWORD}"
+                " (moderator)\n"
                 f"API docs: {base}/api/docs/"
             )
         )
