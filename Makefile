@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 # Dummy values that let `docker-compose config` resolve the required variables.
 COMPOSE_CHECK_ENV := SECRET_KEY=check JWT_SIGNING_KEY=check METRICS_TOKEN=check
 
-.PHONY: help run test lint worker messages bench client clean
+.PHONY: help run test lint worker messages bench client fuzz clean
 
 help:
 	@echo "make run     - install, migrate, load demo data and serve http://$(HOST):$(PORT)"
@@ -20,6 +20,7 @@ help:
 	@echo "make messages - refresh and compile the ru/ky/en translations"
 	@echo "make bench   - feed and search load test on PostgreSQL (BENCH_ARGS=\"--listings 1000000\")"
 	@echo "make client  - regenerate the TypeScript API types in clients/typescript (needs npm)"
+	@echo "make fuzz    - a long random schemathesis run over every operation (FUZZ_EXAMPLES=500)"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +76,11 @@ client: $(VENV)/.runtime
 		$(PY) manage.py spectacular --format openapi-json --validate --fail-on-warn \
 		--file clients/typescript/openapi.json
 	cd clients/typescript && npm ci --no-audit --no-fund && npm run --silent generate
+
+# New random examples each run, many more than CI's fixed few; PostgreSQL and Redis as for `make test`.
+fuzz: export DJANGO_SETTINGS_MODULE = marketplace.settings.test
+fuzz: $(VENV)/.dev
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} FUZZ_RANDOM=1 $(VENV)/bin/pytest -n 2 -m fuzz tests/test_schema.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3* staticfiles .pytest_cache .mypy_cache .ruff_cache

@@ -13,6 +13,7 @@ class AccountsConfig(AppConfig):
 
         from . import demo, hooks, schema, tasks  # noqa: F401 - tasks: registered in every process
         from .admin_audit import audit_every_admin
+        from .admin_login import rate_limit_admin_login
         from .reports import user_figures, user_personal_data
         from .services import purge
 
@@ -25,3 +26,4 @@ class AccountsConfig(AppConfig):
         hooks.register_purge_step("orphaned avatars", purge.avatars_purge)
         # Last: every admin module was imported by contrib.admin, installed (and ready) first.
         audit_every_admin(admin.site)
+        rate_limit_admin_login(admin.site)

@@ -5,6 +5,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
+from marketplace.api.fields import StrictCharField
+
 from . import hooks
 from .models import ConsentKind, DevicePlatform, Language, Role, User
 from .phone import INVALID_PHONE_MESSAGE, normalize_phone
@@ -13,8 +15,8 @@ from .selectors import consent_is_required
 
 class LegalDocumentSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ConsentKind.choices)
-    version = serializers.CharField()
-    title = serializers.CharField()
+    version = StrictCharField()
+    title = StrictCharField()
     url = serializers.URLField()
     is_required = serializers.BooleanField(source="required")
 
@@ -29,7 +31,7 @@ BUSINESS_ROLES = (("admin", "admin"), ("seller", "seller"))
 
 class BusinessRefSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    name = serializers.CharField()
+    name = StrictCharField()
     role = serializers.ChoiceField(choices=BUSINESS_ROLES)
 
 
@@ -76,8 +78,8 @@ class ProfileSerializer(serializers.ModelSerializer):
 
 
 class ProfileUpdateSerializer(serializers.Serializer):
-    display_name = serializers.CharField(min_length=1, max_length=100, required=False)
-    city = serializers.CharField(min_length=1, max_length=100, required=False)
+    display_name = StrictCharField(min_length=1, max_length=100, required=False)
+    city = StrictCharField(min_length=1, max_length=100, required=False)
     language = serializers.ChoiceField(choices=Language.choices, required=False)
 
 
@@ -121,17 +123,17 @@ class ConsentInputSerializer(serializers.Serializer):
 
 
 class OtpVerifySerializer(PhoneSerializer):
-    code = serializers.CharField(max_length=12)
+    code = StrictCharField(max_length=12)
     consent = ConsentInputSerializer(required=False)
 
 
 class PhoneVerifySerializer(PhoneSerializer):
-    code = serializers.CharField(max_length=12)
+    code = StrictCharField(max_length=12)
 
 
 class TokenPairSerializer(serializers.Serializer):
-    access = serializers.CharField()
-    refresh = serializers.CharField()
+    access = StrictCharField()
+    refresh = StrictCharField()
 
 
 class LoginSerializer(TokenPairSerializer):
@@ -140,7 +142,7 @@ class LoginSerializer(TokenPairSerializer):
 
 
 class RefreshSerializer(serializers.Serializer):
-    refresh = serializers.CharField(max_length=2000)
+    refresh = StrictCharField(max_length=2000)
 
 
 class ProfileWithTokensSerializer(ProfileSerializer):
@@ -163,7 +165,7 @@ class ProfileWithTokensSerializer(ProfileSerializer):
 class ConsentStateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ConsentKind.choices)
     accepted = serializers.BooleanField()
-    version = serializers.CharField(allow_null=True)
+    version = StrictCharField(allow_null=True)
     accepted_at = serializers.DateTimeField(allow_null=True)
 
 
@@ -180,7 +182,7 @@ class DeviceSerializer(serializers.Serializer):
 
 
 class DeviceDeleteSerializer(serializers.Serializer):
-    expo_push_token = serializers.CharField(max_length=200)
+    expo_push_token = StrictCharField(max_length=200)
 
 
 class AvatarSerializer(serializers.Serializer):

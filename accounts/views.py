@@ -52,6 +52,7 @@ from .services.profile import (
 from .tokens import issue_tokens
 
 NO_CONTENT = OpenApiResponse(description="Done.")
+ERROR = {"$ref": "#/components/schemas/Error"}
 
 
 def _valid(serializer_class: type, request: Request) -> dict[str, Any]:
@@ -149,7 +150,15 @@ class MeView(APIView):
         profile_update(user=_user(request), data=_valid(ProfileUpdateSerializer, request))
         return self._profile(request)
 
-    @extend_schema(responses={204: NO_CONTENT}, operation_id="me_delete")
+    @extend_schema(
+        responses={
+            204: NO_CONTENT,
+            409: OpenApiResponse(
+                ERROR, description="`last_admin`: he is the last admin of a business."
+            ),
+        },
+        operation_id="me_delete",
+    )
     def delete(self, request: Request) -> Response:
         account_delete(user=_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -157,8 +166,16 @@ class MeView(APIView):
 
 class AvatarView(APIView):
     parser_classes = (MultiPartParser,)
+    throttle_scope = "upload"
 
-    @extend_schema(request=AvatarSerializer, responses=ProfileSerializer, operation_id="me_avatar")
+    @extend_schema(
+        request=AvatarSerializer,
+        responses={
+            200: ProfileSerializer,
+            415: OpenApiResponse(ERROR, description="`unsupported_media_type`: not a picture."),
+        },
+        operation_id="me_avatar",
+    )
     def post(self, request: Request) -> Response:
         user = avatar_set(user=_user(request), upload=_valid(AvatarSerializer, request)["file"])
         return Response(ProfileSerializer(user, context={"request": request}).data)

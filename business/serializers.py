@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import BUSINESS_ROLES, PhoneInputField
+from marketplace.api.fields import StrictCharField
 
 from . import hooks
 from .models import Business, InvitationStatus, SubscriptionPlan, SubscriptionStatus
@@ -25,14 +26,18 @@ class NullablePhoneField(PhoneInputField):
 
 
 class BusinessWriteSerializer(serializers.Serializer):
-    name = serializers.CharField(min_length=2, max_length=120)
-    description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
-    phone = NullablePhoneField(required=False, help_text="The business's Kyrgyz mobile number.")
-    city = serializers.CharField(min_length=1, max_length=100, required=False)
+    name = StrictCharField(min_length=2, max_length=120)
+    description = StrictCharField(max_length=5000, required=False, allow_blank=True)
+    phone = NullablePhoneField(
+        required=False,
+        allow_null=True,
+        help_text="The business's Kyrgyz mobile number; null or empty clears it.",
+    )
+    city = StrictCharField(min_length=1, max_length=100, required=False)
 
 
 class SubscriptionSerializer(serializers.Serializer):
-    plan = serializers.CharField(
+    plan = StrictCharField(
         source="subscription_plan_id", allow_null=True, help_text="Empty during the trial."
     )
     status = serializers.ChoiceField(
@@ -43,12 +48,12 @@ class SubscriptionSerializer(serializers.Serializer):
 
 class BusinessSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    name = serializers.CharField()
-    slug = serializers.CharField()
-    description = serializers.CharField(allow_blank=True)
+    name = StrictCharField()
+    slug = StrictCharField()
+    description = StrictCharField(allow_blank=True)
     logo_url = serializers.SerializerMethodField()
-    phone = serializers.CharField(allow_blank=True)
-    city = serializers.CharField(allow_blank=True)
+    phone = StrictCharField(allow_blank=True)
+    city = StrictCharField(allow_blank=True)
     verified = serializers.BooleanField()
     active_listings_count = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
@@ -78,7 +83,7 @@ class LogoSerializer(serializers.Serializer):
 
 class MemberSerializer(serializers.Serializer):
     user_id = serializers.UUIDField()
-    display_name = serializers.CharField(source="user.display_name")
+    display_name = StrictCharField(source="user.display_name")
     role = serializers.ChoiceField(choices=BUSINESS_ROLES)
     joined_at = serializers.DateTimeField()
 
@@ -94,7 +99,7 @@ class InvitationCreateSerializer(serializers.Serializer):
 
 class InvitationSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    phone = serializers.CharField()
+    phone = StrictCharField()
     role = serializers.ChoiceField(choices=BUSINESS_ROLES)
     status = serializers.ChoiceField(choices=InvitationStatus.choices)
     expires_at = serializers.DateTimeField()
@@ -103,7 +108,7 @@ class InvitationSerializer(serializers.Serializer):
 
 class InvitingBusinessSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    name = serializers.CharField()
+    name = StrictCharField()
     logo_url = serializers.SerializerMethodField()
     verified = serializers.BooleanField()
 

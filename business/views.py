@@ -119,6 +119,7 @@ class BusinessView(APIView):
 
 class LogoView(APIView):
     parser_classes = (MultiPartParser,)
+    throttle_scope = "upload"
 
     @extend_schema(
         request={"multipart/form-data": LogoSerializer},
@@ -170,6 +171,8 @@ class MemberView(APIView):
 
 
 class InvitationsView(APIView):
+    throttle_scope = "invitation"
+
     @extend_schema(responses=InvitationSerializer(many=True), operation_id="business_invitations")
     def get(self, request: Request, pk: Any) -> Response:
         business = business_get_for_admin(user=request.user, business_id=pk)

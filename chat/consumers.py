@@ -158,7 +158,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return  # closed with 4401; nothing more is read
         try:
             frame = json.loads(text_data) if text_data is not None else None
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deeply to decode
             frame = None
         if not isinstance(frame, dict):
             await self.send_json(self._error("invalid", _("Send a JSON object with a type.")))

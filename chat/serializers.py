@@ -11,6 +11,7 @@ from business.models import Business
 from listings.cards import CardBuilder, card_rows, iso_time
 from listings.models import Listing, Status
 from listings.serializers import ListingCardSerializer
+from marketplace.api.fields import StrictCharField
 
 from .events import message_payload
 from .models import BODY_MAX_LENGTH, CLIENT_ID_MAX_LENGTH, Message, Thread
@@ -24,8 +25,8 @@ class ThreadOpenSerializer(serializers.Serializer):
 
 
 class MessageCreateSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=BODY_MAX_LENGTH)
-    client_id = serializers.CharField(
+    body = StrictCharField(max_length=BODY_MAX_LENGTH)
+    client_id = StrictCharField(
         max_length=CLIENT_ID_MAX_LENGTH,
         help_text="The app's own id for the message (a UUID, say): a retry with the same one "
         "returns the first message instead of sending it twice.",
@@ -82,7 +83,7 @@ class OtherPartySerializer(serializers.Serializer):
 
     kind = serializers.ChoiceField(choices=(("user", "user"), ("business", "business")))
     id = serializers.UUIDField()
-    name = serializers.CharField()
+    name = StrictCharField()
     avatar_url = serializers.URLField(allow_null=True)
 
 

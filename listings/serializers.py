@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
+from marketplace.api.fields import StrictCharField
+
 from .cards import CardBuilder, card_of, row_of
 from .models import (
     PRICE_CEILING,
@@ -33,7 +35,7 @@ from .money import converted_prices
 
 def short_text() -> serializers.CharField:
     """The contract's short free text (city, make, breed...): trimmed, 1–100 characters."""
-    return serializers.CharField(min_length=1, max_length=100)
+    return StrictCharField(min_length=1, max_length=100)
 
 
 # --- Details, by category ---------------------------------------------------------------------
@@ -44,10 +46,10 @@ class CarDetailsSerializer(serializers.ModelSerializer):
     model = short_text()
     year = serializers.IntegerField(min_value=1950)
     mileage_km = serializers.IntegerField(min_value=0, max_value=5_000_000)
-    vin = serializers.CharField(
+    vin = StrictCharField(
         max_length=17, required=False, allow_blank=True, validators=[VIN_VALIDATOR]
     )
-    color = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    color = StrictCharField(required=False, allow_blank=True, max_length=100)
 
     class Meta:
         model = CarDetails
@@ -65,7 +67,7 @@ class CarDetailsSerializer(serializers.ModelSerializer):
 class HorseDetailsSerializer(serializers.ModelSerializer):
     breed = short_text()
     birth_year = serializers.IntegerField()
-    color = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    color = StrictCharField(required=False, allow_blank=True, max_length=100)
 
     class Meta:
         model = HorseDetails
@@ -90,7 +92,7 @@ class RealEstateDetailsSerializer(serializers.ModelSerializer):
         allow_null=True,
     )
     floor = serializers.IntegerField(min_value=-5, max_value=200, required=False, allow_null=True)
-    building_series = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    building_series = StrictCharField(required=False, allow_blank=True, max_length=100)
 
     class Meta:
         model = RealEstateDetails
@@ -147,8 +149,8 @@ class LocationSerializer(serializers.Serializer):
 
 
 class ListingWriteSerializer(serializers.Serializer):
-    title = serializers.CharField(min_length=5, max_length=120)
-    description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    title = StrictCharField(min_length=5, max_length=120)
+    description = StrictCharField(max_length=5000, required=False, allow_blank=True)
     price = serializers.DecimalField(
         max_digits=15,
         decimal_places=2,
@@ -157,7 +159,7 @@ class ListingWriteSerializer(serializers.Serializer):
     )
     currency = serializers.ChoiceField(choices=Currency.choices, required=False)
     city = short_text()
-    region = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    region = StrictCharField(required=False, allow_blank=True, max_length=100)
     location = LocationSerializer(required=False, allow_null=True)
     is_negotiable = serializers.BooleanField(required=False)
     hide_phone = serializers.BooleanField(required=False)
@@ -167,7 +169,7 @@ class ListingWriteSerializer(serializers.Serializer):
 class ListingCreateSerializer(ListingWriteSerializer):
     category = serializers.ChoiceField(choices=Category.choices)
     business_id = serializers.UUIDField(required=False, allow_null=True)
-    client_id = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    client_id = StrictCharField(required=False, allow_blank=True, max_length=64)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs["details"] = validate_details(attrs["category"], attrs["details"])
@@ -243,22 +245,22 @@ class MediaSerializer(serializers.ModelSerializer):
 
 class BusinessCardSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    name = serializers.CharField()
+    name = StrictCharField()
     logo_url = serializers.URLField(allow_null=True)
     verified = serializers.BooleanField()
 
 
 class SellerSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    display_name = serializers.CharField()
+    display_name = StrictCharField()
     avatar_url = serializers.URLField(allow_null=True)
     is_business = serializers.BooleanField()
     business = BusinessCardSerializer(required=False, allow_null=True)
 
 
 class RejectionSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    note = serializers.CharField(allow_blank=True)
+    code = StrictCharField()
+    note = StrictCharField(allow_blank=True)
 
 
 class LocationOutSerializer(serializers.Serializer):
@@ -353,21 +355,21 @@ class CoverSerializer(serializers.Serializer):
 
 
 class CarKeyDetails(serializers.Serializer):
-    make = serializers.CharField()
-    model = serializers.CharField()
+    make = StrictCharField()
+    model = StrictCharField()
     year = serializers.IntegerField()
     mileage_km = serializers.IntegerField()
 
 
 class HorseKeyDetails(serializers.Serializer):
-    breed = serializers.CharField()
-    sex = serializers.CharField()
+    breed = StrictCharField()
+    sex = StrictCharField()
     age = serializers.IntegerField()
 
 
 class RealEstateKeyDetails(serializers.Serializer):
-    property_type = serializers.CharField()
-    deal_type = serializers.CharField()
+    property_type = StrictCharField()
+    deal_type = StrictCharField()
     rooms = serializers.IntegerField(allow_null=True)
     area_m2 = serializers.DecimalField(max_digits=10, decimal_places=2)
 
@@ -451,7 +453,7 @@ class SearchFiltersSerializer(QueryFiltersSerializer):
     """The query string of `GET /listings/`: each filter may repeat for several values."""
 
     category = serializers.ChoiceField(choices=Category.choices, required=False)
-    q = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    q = StrictCharField(max_length=200, required=False, allow_blank=True)
     currency = serializers.ChoiceField(choices=Currency.choices, required=False)
     price_min = serializers.DecimalField(
         max_digits=17, decimal_places=2, min_value=Decimal(0), required=False

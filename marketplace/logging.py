@@ -82,6 +82,9 @@ def build_logging_config(*, json_lines: bool, level: str) -> dict[str, Any]:
         "loggers": {
             "django": {"level": level, "propagate": True},
             "django.server": {"level": "WARNING"},
-            "uvicorn.access": {"level": "WARNING"},
+            # uvicorn sets up its own handlers before Django starts; without these its lines
+            # (a WebSocket's "GET /ws/chat/?token=..." [accepted]) would skip the redaction.
+            "uvicorn": {"level": level, "handlers": [], "propagate": True},
+            "uvicorn.access": {"level": "WARNING", "handlers": [], "propagate": True},
         },
     }

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from listings.models import Listing
 from listings.serializers import ListingDetailSerializer
+from marketplace.api.fields import StrictCharField
 
 from .models import RejectReason
 
@@ -12,8 +13,8 @@ from .models import RejectReason
 class AiVerdictSerializer(serializers.Serializer):
     verdict = serializers.ChoiceField(choices=("approve", "reject", "needs_review"))
     risk_score = serializers.IntegerField(min_value=0, max_value=100)
-    reasons = serializers.ListField(child=serializers.CharField())
-    reason_codes = serializers.ListField(child=serializers.CharField())
+    reasons = serializers.ListField(child=StrictCharField())
+    reason_codes = serializers.ListField(child=StrictCharField())
     source = serializers.ChoiceField(choices=("anthropic", "rules"))  # type: ignore[assignment]
     created_at = serializers.DateTimeField()
 
@@ -37,11 +38,11 @@ class QueueItemSerializer(serializers.Serializer):
 
 class RejectSerializer(serializers.Serializer):
     reason_code = serializers.ChoiceField(choices=RejectReason.choices)
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    note = StrictCharField(max_length=2000, required=False, allow_blank=True)
 
 
 class DismissSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    note = StrictCharField(max_length=2000, required=False, allow_blank=True)
 
 
 class HistoryItemSerializer(serializers.Serializer):
@@ -58,10 +59,10 @@ class HistoryItemSerializer(serializers.Serializer):
     )
     created_at = serializers.DateTimeField()
     actor_id = serializers.UUIDField(allow_null=True)
-    verdict = serializers.CharField(allow_null=True)
+    verdict = StrictCharField(allow_null=True)
     risk_score = serializers.IntegerField(allow_null=True)
-    reasons = serializers.ListField(child=serializers.CharField(), allow_null=True)
-    reason_codes = serializers.ListField(child=serializers.CharField(), allow_null=True)
-    source = serializers.CharField(allow_null=True)  # type: ignore[assignment]
-    reason_code = serializers.CharField(allow_null=True)
-    note = serializers.CharField(allow_null=True)
+    reasons = serializers.ListField(child=StrictCharField(), allow_null=True)
+    reason_codes = serializers.ListField(child=StrictCharField(), allow_null=True)
+    source = StrictCharField(allow_null=True)  # type: ignore[assignment]
+    reason_code = StrictCharField(allow_null=True)
+    note = StrictCharField(allow_null=True)

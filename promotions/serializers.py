@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from marketplace.api.fields import StrictCharField
+
 from .models import Payment, PaymentStatus, Plan, Promotion, PromotionStatus
 from .selectors import plans_on_sale
 
@@ -52,7 +54,7 @@ class CheckoutPaymentSerializer(serializers.ModelSerializer):
 
 class PromotionSerializer(serializers.ModelSerializer):
     listing_id = serializers.UUIDField()
-    plan = serializers.CharField(source="plan_id")
+    plan = StrictCharField(source="plan_id")
     status = serializers.ChoiceField(choices=PromotionStatus.choices)
     payment_id = serializers.UUIDField()
 
@@ -82,7 +84,7 @@ class PromotionCreatedSerializer(PromotionSerializer):
 class PaymentSerializer(serializers.ModelSerializer):
     amount = serializers.DecimalField(max_digits=12, decimal_places=2)
     status = serializers.ChoiceField(choices=PaymentStatus.choices)
-    purpose = serializers.CharField(help_text="What it pays for: `promotion` (or `subscription`).")
+    purpose = StrictCharField(help_text="What it pays for: `promotion` (or `subscription`).")
 
     class Meta:
         model = Payment
@@ -91,5 +93,5 @@ class PaymentSerializer(serializers.ModelSerializer):
 
 
 class WebhookAckSerializer(serializers.Serializer):
-    event_id = serializers.CharField()
+    event_id = StrictCharField()
     duplicate = serializers.BooleanField(help_text="The event was seen before: nothing changed.")

@@ -1,5 +1,6 @@
 """The OpenAPI schema: valid OpenAPI 3, documenting the error shape, and fuzzed for 5xx."""
 
+import os
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from openapi_spec_validator import validate
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from marketplace.wsgi import application
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -69,20 +71,64 @@ def keep_connection_open() -> Any:
     request_finished.connect(close_old_connections)
 
 
+# `make fuzz` raises the examples and draws new ones each run; CI replays the same few.
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
+RANDOM = os.environ.get("FUZZ_RANDOM", "") == "1"
+FUZZ_SETTINGS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    # The same examples on every run: CI stays reproducible; a long random run is for fuzzing.
+    derandomize=not RANDOM,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+# "Schema-valid data is accepted" does not hold for an API with business rules (a valid phone
+# string that is no Kyrgyz mobile, a code that is wrong): that check is left out. The
+# in-process WSGI transport does not decompress; GZipMiddleware is tested elsewhere.
+EXCLUDED = [positive_data_acceptance]
+
+
+@pytest.mark.fuzz
+@pytest.mark.usefixtures("keep_connection_open")
+@fuzzed.parametrize()
+@FUZZ_SETTINGS
+def test_api_fuzz_no_server_errors_and_documented_shapes(case: Any) -> None:
+    case.call_and_validate(headers={"Accept-Encoding": "identity"}, excluded_checks=EXCLUDED)
+
+
+@pytest.fixture
+def signed_in() -> dict[str, str]:
+    """A user with a listing and a business, so fuzzed calls reach past 401. Made through the
+    services, not the test client, which would reconnect what keep_connection_open cut."""
+    from accounts.tokens import issue_tokens
+    from business.models import Business, Membership
+    from listings.serializers import ListingCreateSerializer
+    from listings.services.listings import listing_create
+    from listings.tests.conftest import CAR
+
+    user = UserFactory()
+    business = Business.objects.create(name="Fuzz Motors", slug="fuzz-motors")
+    Membership.objects.create(business=business, user=user, role="admin")
+    serializer = ListingCreateSerializer(data=CAR)
+    serializer.is_valid(raise_exception=True)
+    listing_create(author=user, data=dict(serializer.validated_data))
+    return {"Authorization": f"Bearer {issue_tokens(user)['access']}"}
+
+
 @pytest.mark.fuzz
 @pytest.mark.usefixtures("keep_connection_open")
 @fuzzed.parametrize()
 @settings(
-    max_examples=25,
-    deadline=None,
-    # The same examples on every run: CI stays reproducible; a long random run is for fuzzing.
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    parent=FUZZ_SETTINGS,
+    max_examples=max(5, EXAMPLES // 3),
+    # One signed-in user for all of a test's examples, as a client keeps its session.
+    suppress_health_check=[
+        *FUZZ_SETTINGS.suppress_health_check,
+        HealthCheck.function_scoped_fixture,
+    ],
 )
-def test_api_fuzz_no_server_errors_and_documented_shapes(case: Any) -> None:
-    # The in-process WSGI transport does not decompress; GZipMiddleware is tested elsewhere.
-    # "Schema-valid data is accepted" does not hold for an API with business rules (a valid
-    # phone string that is no Kyrgyz mobile, a code that is wrong): that check is left out.
+def test_api_fuzz_signed_in_no_server_errors_and_documented_shapes(
+    case: Any, signed_in: dict[str, str]
+) -> None:
     case.call_and_validate(
-        headers={"Accept-Encoding": "identity"}, excluded_checks=[positive_data_acceptance]
+        headers={"Accept-Encoding": "identity", **signed_in}, excluded_checks=EXCLUDED
     )

@@ -955,10 +955,10 @@ export interface components {
             name: string;
             description?: string;
             /**
-             * @description The business's Kyrgyz mobile number.
+             * @description The business's Kyrgyz mobile number; null or empty clears it.
              * @example +996 700 123 456
              */
-            phone?: string;
+            phone?: string | null;
             city?: string;
         };
         CarDetails: {
@@ -1526,10 +1526,10 @@ export interface components {
             name?: string;
             description?: string;
             /**
-             * @description The business's Kyrgyz mobile number.
+             * @description The business's Kyrgyz mobile number; null or empty clears it.
              * @example +996 700 123 456
              */
-            phone?: string;
+            phone?: string | null;
             city?: string;
         };
         /** @description A partial update; details are merged with the stored ones before validation. */
@@ -2106,7 +2106,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["RefreshRequest"];
-                "multipart/form-data": components["schemas"]["RefreshRequest"];
             };
         };
         responses: {
@@ -2255,7 +2254,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PhoneRequest"];
-                "multipart/form-data": components["schemas"]["PhoneRequest"];
             };
         };
         responses: {
@@ -2333,7 +2331,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["OtpVerifyRequest"];
-                "multipart/form-data": components["schemas"]["OtpVerifyRequest"];
             };
         };
         responses: {
@@ -2411,7 +2408,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["RefreshRequest"];
-                "multipart/form-data": components["schemas"]["RefreshRequest"];
             };
         };
         responses: {
@@ -2489,7 +2485,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["BusinessWriteRequest"];
-                "multipart/form-data": components["schemas"]["BusinessWriteRequest"];
             };
         };
         responses: {
@@ -2644,7 +2639,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["PatchedBusinessWriteRequest"];
-                "multipart/form-data": components["schemas"]["PatchedBusinessWriteRequest"];
             };
         };
         responses: {
@@ -2799,7 +2793,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["InvitationCreateRequest"];
-                "multipart/form-data": components["schemas"]["InvitationCreateRequest"];
             };
         };
         responses: {
@@ -3291,7 +3284,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["PatchedMemberUpdateRequest"];
-                "multipart/form-data": components["schemas"]["PatchedMemberUpdateRequest"];
             };
         };
         responses: {
@@ -3380,7 +3372,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["SubscriptionBuyRequest"];
-                "multipart/form-data": components["schemas"]["SubscriptionBuyRequest"];
             };
         };
         responses: {
@@ -3618,7 +3609,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ThreadOpenRequest"];
-                "multipart/form-data": components["schemas"]["ThreadOpenRequest"];
             };
         };
         responses: {
@@ -3937,7 +3927,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["MessageCreateRequest"];
-                "multipart/form-data": components["schemas"]["MessageCreateRequest"];
             };
         };
         responses: {
@@ -4026,7 +4015,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ReadRequest"];
-                "multipart/form-data": components["schemas"]["ReadRequest"];
             };
         };
         responses: {
@@ -4294,7 +4282,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ListingCreateRequest"];
-                "multipart/form-data": components["schemas"]["ListingCreateRequest"];
             };
         };
         responses: {
@@ -4768,7 +4755,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["PatchedListingUpdateRequest"];
-                "multipart/form-data": components["schemas"]["PatchedListingUpdateRequest"];
             };
         };
         responses: {
@@ -5156,7 +5142,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ReportCreateRequest"];
-                "multipart/form-data": components["schemas"]["ReportCreateRequest"];
             };
         };
         responses: {
@@ -5513,6 +5498,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `last_admin`: he is the last admin of a business. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Throttled; see Retry-After. */
             429: {
                 headers: {
@@ -5543,7 +5537,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["PatchedProfileUpdateRequest"];
-                "multipart/form-data": components["schemas"]["PatchedProfileUpdateRequest"];
             };
         };
         responses: {
@@ -5668,6 +5661,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `unsupported_media_type`: not a picture. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Throttled; see Retry-After. */
             429: {
                 headers: {
@@ -5771,7 +5773,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ConsentDecisionRequest"];
-                "multipart/form-data": components["schemas"]["ConsentDecisionRequest"];
             };
         };
         responses: {
@@ -5849,7 +5850,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["DeviceRequest"];
-                "multipart/form-data": components["schemas"]["DeviceRequest"];
             };
         };
         responses: {
@@ -6379,7 +6379,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PhoneRequest"];
-                "multipart/form-data": components["schemas"]["PhoneRequest"];
             };
         };
         responses: {
@@ -6457,7 +6456,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PhoneVerifyRequest"];
-                "multipart/form-data": components["schemas"]["PhoneVerifyRequest"];
             };
         };
         responses: {
@@ -6612,7 +6610,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["DismissRequest"];
-                "multipart/form-data": components["schemas"]["DismissRequest"];
             };
         };
         responses: {
@@ -6766,7 +6763,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["RejectRequest"];
-                "multipart/form-data": components["schemas"]["RejectRequest"];
             };
         };
         responses: {
@@ -7001,9 +6997,6 @@ export interface operations {
                 "application/json": {
                     [key: string]: unknown;
                 };
-                "multipart/form-data": {
-                    [key: string]: unknown;
-                };
             };
         };
         responses: {
@@ -7159,7 +7152,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PromotionCreateRequest"];
-                "multipart/form-data": components["schemas"]["PromotionCreateRequest"];
             };
         };
         responses: {

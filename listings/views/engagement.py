@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from marketplace.api.client_ip import client_ip
+from marketplace.api.fields import StrictCharField
 
 from ..models import Favorite, Listing, Report, ReportReason
 from ..selectors import favorites_of_user, listing_get_for_viewer
@@ -83,7 +84,7 @@ class MyFavoritesView(ListAPIView):
 
 
 class PhoneSerializer(serializers.Serializer):
-    phone = serializers.CharField(help_text="E.164, e.g. +996700123456.")
+    phone = StrictCharField(help_text="E.164, e.g. +996700123456.")
 
 
 class PhoneRevealView(APIView):
@@ -102,7 +103,7 @@ class PhoneRevealView(APIView):
 
 class ReportCreateSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=ReportReason.choices)
-    comment = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    comment = StrictCharField(max_length=1000, required=False, allow_blank=True)
 
 
 class ReportSerializer(serializers.ModelSerializer):
@@ -113,6 +114,8 @@ class ReportSerializer(serializers.ModelSerializer):
 
 
 class ReportView(APIView):
+    throttle_scope = "report"
+
     @extend_schema(
         request=ReportCreateSerializer,
         responses={

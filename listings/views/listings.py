@@ -43,6 +43,7 @@ class ListingViewSet(viewsets.GenericViewSet):
 
     serializer_class = ListingDetailSerializer
     http_method_names = ("get", "post", "patch", "delete", "head", "options")
+    throttle_scope = "listing_write"
 
     def get_permissions(self) -> list[Any]:
         public = self.action in ("retrieve", "list")

@@ -4,10 +4,12 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from marketplace.api.parsers import JSONParser
 
 from ..models import MediaKind
 from ..selectors import listing_get_for_editor
@@ -45,6 +47,7 @@ def _item(request: Request, media: Any, code: int = status.HTTP_200_OK) -> Respo
 
 class ListingMediaView(APIView):
     parser_classes = (MultiPartParser,)
+    throttle_scope = "upload"
 
     @extend_schema(
         request={"multipart/form-data": MediaUploadSerializer},

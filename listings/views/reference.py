@@ -8,6 +8,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from marketplace.api.fields import StrictCharField
+
 from ..reference import reference_data
 
 # Public, the same for every caller, and changed only by a deploy: shared caches may keep it.
@@ -15,9 +17,9 @@ MAX_AGE = 3600
 
 
 class ReferenceItemSerializer(serializers.Serializer):
-    value = serializers.CharField(help_text="What the app sends; stable, never translated.")
+    value = StrictCharField(help_text="What the app sends; stable, never translated.")
     # DRF takes declared fields off the class; mypy sees Field.label, a string.
-    label = serializers.CharField(  # type: ignore[assignment]
+    label = StrictCharField(  # type: ignore[assignment]
         help_text="What the app shows, in the request's language."
     )
 

@@ -42,4 +42,11 @@ class UserRateThrottle(FailOpenMixin, throttling.UserRateThrottle):
 
 
 class ScopedRateThrottle(FailOpenMixin, throttling.ScopedRateThrottle):
-    pass
+    """Abuse limits: a view's `throttle_scope` (a rate in DEFAULT_THROTTLE_RATES) counts its
+    writes only — creating a listing, a report, an upload, an invitation — per user (per
+    address when anonymous). Reading the same view is left to the ordinary throttles."""
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return True
+        return super().allow_request(request, view)

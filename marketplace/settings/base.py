@@ -237,20 +237,25 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ("accounts.authentication.JWTAuthentication",),
     "DEFAULT_PERMISSION_CLASSES": ("rest_framework.permissions.IsAuthenticated",),
     "DEFAULT_RENDERER_CLASSES": ("rest_framework.renderers.JSONRenderer",),
-    "DEFAULT_PARSER_CLASSES": (
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-    ),
+    # Everything is JSON but uploads, whose views take multipart themselves: a form post to a
+    # JSON endpoint would read an empty field as "not sent" and skip its validation.
+    "DEFAULT_PARSER_CLASSES": ("marketplace.api.parsers.JSONParser",),
     "DEFAULT_FILTER_BACKENDS": ("django_filters.rest_framework.DjangoFilterBackend",),
     "DEFAULT_PAGINATION_CLASS": "marketplace.api.pagination.CursorPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_THROTTLE_CLASSES": (
         "marketplace.api.throttling.AnonRateThrottle",
         "marketplace.api.throttling.UserRateThrottle",
+        "marketplace.api.throttling.ScopedRateThrottle",
     ),
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("THROTTLE_ANON_RATE", "300/min"),
         "user": env_str("THROTTLE_USER_RATE", "600/min"),
+        # Abuse limits on writes (a view's `throttle_scope`), per user; see README "Rate limits".
+        "listing_write": env_str("THROTTLE_LISTING_WRITE_RATE", "120/hour"),
+        "report": env_str("THROTTLE_REPORT_RATE", "20/hour"),
+        "upload": env_str("THROTTLE_UPLOAD_RATE", "300/hour"),
+        "invitation": env_str("THROTTLE_INVITATION_RATE", "30/hour"),
     },
     "EXCEPTION_HANDLER": "marketplace.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -417,6 +422,10 @@ OTP_PER_IP_PER_HOUR = env_int("OTP_PER_IP_PER_HOUR", 20, minimum=1)
 OTP_VERIFY_PER_IP_PER_HOUR = env_int("OTP_VERIFY_PER_IP_PER_HOUR", 60, minimum=1)
 # A ceiling on all SMS sent, against a bot spraying codes at many numbers.
 SMS_GLOBAL_PER_MINUTE = env_int("SMS_GLOBAL_PER_MINUTE", 120, minimum=1)
+# Password attempts on the admin's login page (accounts.admin_login), per address and per
+# account an hour; like the OTP limits they fail closed.
+ADMIN_LOGIN_PER_IP_PER_HOUR = env_int("ADMIN_LOGIN_PER_IP_PER_HOUR", 20, minimum=1)
+ADMIN_LOGIN_PER_ACCOUNT_PER_HOUR = env_int("ADMIN_LOGIN_PER_ACCOUNT_PER_HOUR", 10, minimum=1)
 
 SMS_BACKEND = env_choice("SMS_BACKEND", ("console", "locmem", "http"), "console")
 # The `http` backend: Nikita's SMS gateway (smspro.nikita.kg) or one speaking its XML API.
