@@ -21,7 +21,6 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
-from rest_framework.test import APIClient
 
 from accounts.models import Role, User
 from accounts.services import user_set_role
@@ -29,6 +28,7 @@ from accounts.tokens import issue_tokens
 from business.models import Business, Membership
 from chat.models import Message, Thread
 from listings.models import Listing, ListingMedia
+from listings.tests.conftest import CAR, client_for
 from marketplace.asgi import application
 from tests.factories import UserFactory
 from tests.helpers import assert_error
@@ -41,25 +41,10 @@ BUSINESS = "/api/v1/business/"
 THREADS = "/api/v1/chat/threads/"
 OTP_REQUEST = "/api/v1/auth/otp/request/"
 
-CAR = {
-    "category": "car",
-    "title": "Toyota Camry 70, full option",
-    "price": "1850000",
-    "currency": "KGS",
-    "city": "Бишкек",
-    "details": {"make": "Toyota", "model": "Camry", "year": 2019, "mileage_km": 84000},
-}
 
 SCRIPT = "<script>alert('x')</script>"
 SQL = "'; DROP TABLE listings_listing; --"
 HOSTILE = f"{SCRIPT} {SQL}"
-
-
-def client_for(user: Any = None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
 
 
 @pytest.fixture

@@ -26,7 +26,6 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image
 from rest_framework.settings import api_settings
-from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from accounts import ratelimit
@@ -34,6 +33,7 @@ from accounts.models import Role, User
 from accounts.services import user_set_role
 from business.models import Business, Membership
 from listings.models import Listing
+from listings.tests.conftest import CAR, client_for
 from tests.factories import UserFactory
 from tests.helpers import assert_error
 
@@ -42,27 +42,12 @@ pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
 LISTINGS = "/api/v1/listings/"
 ADMIN_LOGIN = "/admin/login/"
-CAR = {
-    "category": "car",
-    "title": "Toyota Camry 70, full option",
-    "price": "1850000",
-    "currency": "KGS",
-    "city": "Бишкек",
-    "details": {"make": "Toyota", "model": "Camry", "year": 2019, "mileage_km": 84000},
-}
 DEFAULT_RATES = {
     "listing_write": "120/hour",
     "report": "20/hour",
     "upload": "300/hour",
     "invitation": "30/hour",
 }
-
-
-def client_for(user: Any = None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
 
 
 def assert_throttled(response: Any, *, within: int) -> None:
