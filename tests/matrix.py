@@ -11,7 +11,7 @@ a fraction of a second.
 import io
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, cast
+from typing import cast
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
@@ -30,21 +30,12 @@ from listings.models import Listing, ListingMedia, Status
 from listings.services.engagement import report_create
 from listings.services.listings import listing_create
 from listings.services.media import media_refresh_cover
+from listings.tests.conftest import CAR
 from promotions.models import Payment, Plan
 from promotions.services.promotions import promotion_create
 from tests.factories import UserFactory
 
 ROLES = ("anonymous", "other", "owner", "seller", "admin", "moderator", "banned")
-
-CAR: dict[str, Any] = {
-    "category": "car",
-    "title": "Toyota Camry 70, full option",
-    "description": "One owner, serviced at the dealer.",
-    "price": "1850000",
-    "currency": "KGS",
-    "city": "Бишкек",
-    "details": {"make": "Toyota", "model": "Camry", "year": 2019, "mileage_km": 84000},
-}
 
 
 def picture() -> bytes:
