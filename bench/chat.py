@@ -45,6 +45,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
     sys.path[0] = str(ROOT)  # `chat` is the Django app, not this file
+from bench.feed_search import CLOCK_TICKS, proc_table  # noqa: E402 - after the path fix
+
 VENV_BIN = Path(sys.executable).parent
 DOC_PATH = ROOT / "docs" / "performance.md"
 SECTION = "## Chat"
@@ -201,26 +203,6 @@ def flush_redis() -> None:
 
 
 # --- CPU accounting (from /proc) ----------------------------------------------------------------
-
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def proc_table() -> dict[int, tuple[int, int, str]]:
-    """pid → (parent pid, utime + stime in clock ticks, command line)."""
-    table: dict[int, tuple[int, int, str]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as file:
-                stat = file.read().decode(errors="replace")
-            with open(f"/proc/{entry}/cmdline", "rb") as file:
-                cmdline = file.read().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        table[int(entry)] = (int(fields[1]), int(fields[11]) + int(fields[12]), cmdline)
-    return table
 
 
 def tree(table: dict[int, tuple[int, int, str]], root: int) -> set[int]:
