@@ -32,28 +32,18 @@ def threads_of_user(user: Any) -> QuerySet[Thread]:
     return Thread.objects.filter(Q(buyer=user) | Q(listing__in=seller_side))
 
 
-def thread_side(*, user: Any, thread: Thread) -> Side | None:
-    """The caller's side of the thread (its listing loaded), None for an outsider."""
-    if user is None or not user.is_authenticated:
-        return None
-    if thread.buyer_id == user.pk:
-        return Side.BUYER
-    listing = thread.listing
-    if listing.business_id is None:
-        return Side.SELLER if listing.author_id == user.pk else None
-    seller = Membership.objects.filter(
-        business_id=listing.business_id, user=user, role__in=MemberRole.values
-    ).exists()
-    return Side.SELLER if seller else None
-
-
 def thread_get_for_participant(*, user: Any, thread_id: Any) -> tuple[Thread, Side]:
-    """The thread (with its listing) and the caller's side; 404 for missing and not his."""
-    thread = Thread.objects.select_related("listing__business").filter(pk=_key(thread_id)).first()
-    side = thread_side(user=user, thread=thread) if thread is not None else None
-    if thread is None or side is None:
+    """The thread (with its listing) and the caller's side; 404 for missing and not his.
+
+    Found through `threads_of_user`, the one rule of who takes part."""
+    if user is None or not user.is_authenticated:
         raise Http404
-    return thread, side
+    thread = (
+        threads_of_user(user).select_related("listing__business").filter(pk=_key(thread_id)).first()
+    )
+    if thread is None:
+        raise Http404
+    return thread, Side.BUYER if thread.buyer_id == user.pk else Side.SELLER
 
 
 def thread_participant_ids(*, thread: Thread) -> list[uuid.UUID]:

@@ -202,6 +202,8 @@ def test_export_user_data_writes_a_file_only_its_owner_reads(
     seller: User, staff: User, tmp_path: Path
 ) -> None:
     target = tmp_path / "export.json"
+    target.write_text("an older file, readable by all")
+    target.chmod(0o644)
 
     out = run(
         "export_user_data", "--phone", seller.phone, "--by", staff.phone, "--output", str(target)

@@ -587,3 +587,16 @@ def test_the_thread_list_costs_the_same_whatever_its_length(
         assert len(client.get(THREADS, {"page_size": page_size}).json()["results"]) == min(
             8, page_size
         )
+
+
+def test_resending_a_stored_message_is_not_held_by_the_send_limit(
+    buyer: Any, thread: Thread
+) -> None:
+    for i in range(20):
+        assert send(buyer, thread, f"#{i}", f"c-{i}").status_code == 201
+
+    again = send(buyer, thread, "#0", "c-0")
+
+    assert again.status_code == 200
+    assert again.json()["seq"] == 1
+    assert send(buyer, thread, "#20", "c-20").status_code == 429

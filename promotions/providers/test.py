@@ -86,7 +86,7 @@ def _parse(body: bytes) -> WebhookEvent:
             amount=amount,
             currency=currency,
         )
-    except (ValueError, KeyError, TypeError, InvalidOperation):
+    except (ValueError, KeyError, TypeError, InvalidOperation, RecursionError):
         raise MalformedEvent from None
 
 

@@ -52,6 +52,7 @@ class Command(BaseCommand):
                 self.stdout.write(text)
                 return
             descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(descriptor, 0o600)  # the mode above applies only to a new file
             with open(descriptor, "w", encoding="utf-8") as file:
                 file.write(text + "\n")
         self.stderr.write(f"Wrote the personal data of {user.phone} to {output}.")
