@@ -5,10 +5,13 @@ The access token comes as the subprotocol pair `["bearer", "<access>"]` (the ser
 `bearer`) or as `?token=` (redacted from every log line). A missing, invalid, expired or
 revoked token, or a banned user, is accepted and closed with 4401, so the app can tell a login
 problem from a network one; an open socket closes with 4401 when its token expires or every
-token of its user is revoked (a ban among them).
+token of its user is revoked (a ban among them). While Redis (the channel layer) or the
+database is unreachable, a socket is accepted and closed with 1013 (try again later), and an
+open one is closed so: the app reconnects with a backoff and catches up with `?after=`.
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -16,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import parse_qs
 
+import redis
 from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db import close_old_connections
@@ -27,7 +31,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from accounts.authentication import JWTAuthentication
 from accounts.models import User
 from accounts.tokens import TOKEN_VERSION_CLAIM
-from marketplace.api.errors import MESSAGES, DomainError, flatten_fields
+from marketplace.api.errors import MESSAGES, DomainError, flatten_fields, is_database_unavailable
 
 from . import events, presence
 from .metrics import connections_open
@@ -41,6 +45,7 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 CLOSE_UNAUTHORIZED = 4401
+CLOSE_TRY_AGAIN_LATER = 1013
 BEARER = "bearer"
 
 
@@ -102,11 +107,59 @@ def _send(user_id: Any, token_version: int, data: dict[str, Any]) -> tuple[Messa
         )
 
 
+def _unavailable(exc: BaseException) -> bool:
+    """Redis (the channel layer) or the database failed, not this socket."""
+    return isinstance(exc, redis.RedisError | OSError) or is_database_unavailable(exc)
+
+
 class ChatConsumer(AsyncJsonWebsocketConsumer):
     user: User | None = None
     token_version = -1
     group = ""
+    accepted = False
     _expiry: asyncio.Task[None] | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._live = asyncio.Event()
+        self._layer_receive: Callable[[], Awaitable[dict[str, Any]]] | None = None
+
+    # Channels reads the layer from the start; this reads it only once the socket is live,
+    # so a refused socket never touches Redis, and a failure while connecting does not wait
+    # for a half-made Redis read to be cancelled (which can take seconds).
+    @property
+    def channel_receive(self) -> Callable[[], Awaitable[dict[str, Any]]]:
+        return self._receive_when_live
+
+    @channel_receive.setter
+    def channel_receive(self, receive: Callable[[], Awaitable[dict[str, Any]]]) -> None:
+        self._layer_receive = receive
+
+    async def _receive_when_live(self) -> dict[str, Any]:
+        await self._live.wait()
+        if self._layer_receive is None:  # Channels sets it before it reads
+            raise RuntimeError("The channel layer's receive was never set")
+        return await self._layer_receive()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        # The channel layer's receive loop runs beside the handlers, so a lost Redis surfaces
+        # here rather than in any one handler.
+        try:
+            await super().__call__(scope, receive, send)
+        except Exception as exc:
+            if not _unavailable(exc):
+                raise
+            logger.warning("Chat socket closed with 1013: %s", exc)
+            await self._forget()
+            # The client may have gone already; then there is nothing left to tell it.
+            with contextlib.suppress(Exception):
+                if not self.accepted:
+                    await send({"type": "websocket.accept"})
+                await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER})
+
+    async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
+        await super().accept(subprotocol, headers)
+        self.accepted = True
 
     async def connect(self) -> None:
         raw, subprotocol = _credentials(self.scope)
@@ -115,27 +168,34 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.accept(subprotocol)
             await self.close(code=CLOSE_UNAUTHORIZED)
             return
-        self.user, self.token_version, expires_at = session
-        self.group = events.user_group(self.user.pk)
+        user, self.token_version, expires_at = session
+        self.group = events.user_group(user.pk)
         # In the group and live before the accept: an app that sees the socket open misses
         # no event and gets no needless push.
         await self.channel_layer.group_add(self.group, self.channel_name)
-        await self._touch(self.user.pk)
+        await self._touch(user.pk)
+        self.user = user
         self._expiry = asyncio.create_task(self._close_at(expires_at))
         connections_open.inc()
         await self.accept(subprotocol)
+        self._live.set()
 
     async def disconnect(self, code: int) -> None:
-        if self.user is None:
+        if self.user is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self._forget()
+
+    async def _forget(self) -> None:
+        """Ends this socket's bookkeeping, once."""
+        user, self.user = self.user, None
+        if user is None:
             return
         if self._expiry is not None:
             self._expiry.cancel()
         connections_open.dec()
-        await self.channel_layer.group_discard(self.group, self.channel_name)
         await sync_to_async(presence.leave, thread_sensitive=False)(
-            user_id=self.user.pk, socket=self.channel_name
+            user_id=user.pk, socket=self.channel_name
         )
-        self.user = None
 
     async def _close_at(self, expires_at: float) -> None:
         await asyncio.sleep(max(0.0, expires_at - time.time()))
@@ -201,7 +261,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             error = self._error(exc.code, exc.message, fields=exc.fields, **ids)
             await self.send_json(error)
             return
-        except Exception:
+        except Exception as exc:
+            if is_database_unavailable(exc):
+                # The client resends with the same client_id once the database is back.
+                unavailable = MESSAGES["service_unavailable"]
+                await self.send_json(self._error("service_unavailable", unavailable, **ids))
+                return
             logger.exception("Could not send a chat message")
             await self.send_json(self._error("server_error", MESSAGES["server_error"], **ids))
             return

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from django.db import OperationalError
+from django.http import HttpRequest, HttpResponse
 from django.urls import path, re_path
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
@@ -62,6 +64,20 @@ class CrashView(Public):
         raise RuntimeError("secret internals: /srv/app/settings.py password=hunter2")
 
 
+class DatabaseDownView(Public):
+    def get(self, request: Request) -> Response:
+        raise OperationalError("connection refused")
+
+
+def database_down(request: HttpRequest) -> HttpResponse:
+    """A plain Django view (the admin, say): its errors reach handler500, not DRF's handler."""
+    raise OperationalError("connection refused")
+
+
+def plain_crash(request: HttpRequest) -> HttpResponse:
+    raise RuntimeError("secret internals")
+
+
 class NoOne(BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         return False
@@ -106,7 +122,13 @@ class EchoView(Public):
         return Response({"size": len(request.data)})
 
 
+handler500 = "marketplace.api.views.handler500"
+
 urlpatterns = [
+    path("api/database-down/", DatabaseDownView.as_view()),
+    path("api/plain-database-down/", database_down),
+    path("pages/database-down/", database_down),
+    path("pages/crash/", plain_crash),
     path("api/validate/", ValidateView.as_view()),
     path("api/domain/", DomainView.as_view()),
     path("api/unavailable/", UnavailableView.as_view()),

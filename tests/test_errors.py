@@ -129,6 +129,29 @@ def test_service_unavailable_is_503(client: APIClient) -> None:
     assert_error(client.get("/api/unavailable/"), 503, "service_unavailable")
 
 
+@pytest.mark.parametrize("path", ["/api/database-down/", "/api/plain-database-down/"])
+def test_an_unreachable_database_is_a_503_to_retry(client: APIClient, path: str) -> None:
+    client.raise_request_exception = False
+
+    response = client.get(path)
+
+    assert_error(response, 503, "service_unavailable")
+    assert int(response["Retry-After"]) > 0
+
+
+def test_an_unreachable_database_outside_the_api_is_a_503_page(client: APIClient) -> None:
+    client.raise_request_exception = False
+
+    unavailable = client.get("/pages/database-down/")
+    crashed = client.get("/pages/crash/")
+
+    assert unavailable.status_code == 503
+    assert b"temporarily unavailable" in unavailable.content
+    assert int(unavailable["Retry-After"]) > 0
+    assert crashed.status_code == 500
+    assert b"secret internals" not in crashed.content
+
+
 @pytest.mark.parametrize("debug", [False, True])
 def test_an_unexpected_exception_is_a_500_that_leaks_nothing(
     client: APIClient, settings: Any, debug: bool

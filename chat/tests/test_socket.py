@@ -109,14 +109,15 @@ async def test_a_banned_users_token_is_closed_with_4401(buyer: Any) -> None:
 async def test_an_open_socket_closes_with_4401_when_its_token_expires(buyer: Any) -> None:
     def short_lived() -> str:
         access = SessionRefreshToken.for_user(buyer).access_token
-        access.set_exp(lifetime=timedelta(seconds=1))
+        # Long enough to connect and ping on a loaded machine, short enough for a test.
+        access.set_exp(lifetime=timedelta(seconds=3))
         return str(access)
 
     communicator = await connect(token=await db(short_lived)())
     await communicator.send_json_to({"type": "ping"})
     assert await communicator.receive_json_from() == {"type": "pong"}
 
-    assert await closed_with(communicator, timeout=3) == 4401
+    assert await closed_with(communicator, timeout=5) == 4401
 
 
 async def test_an_open_socket_closes_with_4401_when_the_user_is_banned(buyer: Any) -> None:
@@ -510,3 +511,59 @@ async def test_the_open_sockets_gauge_follows_connections(buyer: Any) -> None:
     await second.disconnect()
     await asyncio.sleep(0)
     assert gauge() == before
+
+
+# --- Outages (the end-to-end runs are in tests/test_faults.py) ---------------------------------
+
+DEAD_LAYER = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},  # nothing listens on port 1
+    }
+}
+
+
+async def test_without_the_channel_layer_a_socket_is_closed_with_1013(
+    buyer: Any, settings: Any
+) -> None:
+    settings.CHANNEL_LAYERS = DEAD_LAYER
+    before = REGISTRY.get_sample_value("marketplace_chat_connections_open") or 0.0
+
+    communicator = await connect(buyer)
+
+    assert await closed_with(communicator) == 1013
+    assert (REGISTRY.get_sample_value("marketplace_chat_connections_open") or 0.0) == before
+
+
+async def test_a_refused_token_never_reaches_the_channel_layer(
+    settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings.CHANNEL_LAYERS = DEAD_LAYER
+
+    communicator = await connect(token="not-a-jwt")
+
+    assert await closed_with(communicator) == 4401
+    # The dead layer was never read: a flood of bad tokens costs Redis nothing.
+    assert "1013" not in caplog.text
+
+
+async def test_a_send_while_the_database_is_unavailable_asks_to_retry(
+    buyer: Any, thread: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import OperationalError
+
+    from chat import consumers
+
+    def database_down(**kwargs: Any) -> Any:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(consumers, "message_send", database_down)
+    communicator = await connect(buyer)
+
+    await communicator.send_json_to(frame(thread, "Здравствуйте!", "c-retry"))
+    error = await next_event(communicator, "error")
+
+    assert error["code"] == "service_unavailable"
+    assert error["client_id"] == "c-retry"
+    assert await db(Message.objects.filter(thread=thread).count)() == 0
+    await communicator.disconnect()

@@ -18,6 +18,7 @@ from django.core.exceptions import (
 )
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions as drf
@@ -91,6 +92,16 @@ class RateLimited(DomainError):
     def __init__(self, retry_after: int, message: Any = None) -> None:
         super().__init__(message, headers={"Retry-After": str(max(1, int(retry_after)))})
         self.retry_after = max(1, int(retry_after))
+
+
+# Seconds a client should wait before retrying after a 503 for an unreachable database.
+DATABASE_RETRY_AFTER = 5
+
+
+def is_database_unavailable(exc: BaseException | None) -> bool:
+    """A refused or lost connection, a pool that gave none in time, a cancelled statement or a
+    deadlock: the database failed, not the request, and the same request may succeed later."""
+    return isinstance(exc, OperationalError | InterfaceError)
 
 
 def error_body(
@@ -209,6 +220,11 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> JsonRespons
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
         return _response(400, error_body("invalid", fields=flatten_fields(detail)))
+    if is_database_unavailable(exc):
+        logger.warning("Database unavailable: %s", exc)
+        return _response(
+            503, error_body("service_unavailable"), {"Retry-After": str(DATABASE_RETRY_AFTER)}
+        )
     view = context.get("view")
     logger.exception("Unhandled exception in %s", type(view).__name__ if view else "API view")
     return _response(500, error_body("server_error"))

@@ -1,5 +1,6 @@
 import hmac
 import logging
+import sys
 from typing import Any
 
 import prometheus_client
@@ -17,7 +18,7 @@ from rest_framework.views import APIView
 from marketplace.metrics import render_metrics
 
 from .client_ip import client_ip, is_loopback
-from .errors import error_body
+from .errors import DATABASE_RETRY_AFTER, error_body, is_database_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,18 @@ def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def handler500(request: HttpRequest) -> HttpResponse:
+    # Django calls this inside its `except` block, so the exception is still at hand: a
+    # database that failed (in a middleware, the admin, or any non-DRF view) is a 503.
+    if is_database_unavailable(sys.exc_info()[1]):
+        headers = {"Retry-After": str(DATABASE_RETRY_AFTER)}
+        if request.path.startswith("/api/"):
+            return JsonResponse(error_body("service_unavailable"), status=503, headers=headers)
+        return HttpResponse(
+            "<!doctype html><title>503</title><h1>Service temporarily unavailable</h1>"
+            "<p>Try again in a few seconds.</p>",
+            status=503,
+            headers=headers,
+        )
     if request.path.startswith("/api/"):
         return JsonResponse(error_body("server_error"), status=500)
     return defaults.server_error(request)

@@ -8,6 +8,7 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from marketplace.logging import build_logging_config
 
@@ -117,16 +118,26 @@ if DATABASE_URL:
     _db = dict(dj_database_url.parse(DATABASE_URL))
     if _db["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_URL must be a postgres:// URL.")
-    _db["ENGINE"] = "django_prometheus.db.backends.postgresql"
+    _db["ENGINE"] = "marketplace.postgres"  # django-prometheus's, with an outage fuse
     _db["CONN_MAX_AGE"] = 0  # the pool keeps connections; Django must hand them back
+    # The pool checks a connection before lending it, so the connections a database restart
+    # broke are replaced instead of failing the next requests.
+    _db["CONN_HEALTH_CHECKS"] = True
     _db["OPTIONS"] = {
         # Search's typo fallback: a word at 0.4 trigram similarity ("Mersedes" for
         # "Mercedes") counts as alike; PostgreSQL's default of 0.6 misses most typos.
         "options": "-c pg_trgm.word_similarity_threshold=0.4",
+        # An unreachable host (no refusal, just silence) must not stall a connection attempt.
+        "connect_timeout": 3,
         "pool": {
             "min_size": env_int("DATABASE_POOL_MIN_SIZE", 1, minimum=0),
             "max_size": env_int("DATABASE_POOL_MAX_SIZE", 10, minimum=1),
-            "timeout": 10,
+            # How long a request waits for a connection before it answers 503.
+            "timeout": env_int("DATABASE_POOL_TIMEOUT", 5, minimum=1),
+            # The pool retries a failed connection with a doubling delay; giving up after a
+            # few seconds lets the next request start afresh, so an outage's end is noticed
+            # within seconds rather than after the last, longest delay.
+            "reconnect_timeout": 4,
         },
     }
 else:
@@ -159,7 +170,23 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # A worker's sockets share one queue in Redis, and a full queue drops messages
             # silently: the default of 100 loses events when a busy worker falls behind.
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "mp:ws", "capacity": 5000},
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        # A connection Redis dropped (a restart) is retried once on a fresh
+                        # one, so sockets do not fail for connections that died idle.
+                        "retry_on_error": [RedisConnectionError],
+                        "socket_connect_timeout": 2,
+                        # Above the 5 s a worker blocks reading its queue (channels-redis's
+                        # BZPOPMIN): redis-py's default of 5 s times that read out, and an idle
+                        # socket died after 5 s.
+                        "socket_timeout": 10,
+                    }
+                ],
+                "prefix": "mp:ws",
+                "capacity": 5000,
+            },
         }
     }
 else:

@@ -1,0 +1,61 @@
+"""The PostgreSQL backend: django-prometheus's (for its query metrics) with a fuse for outages.
+
+While the database refuses connections, every request would wait the pool's whole timeout
+for a connection that will not come, holding a server thread all that time; a few such waits
+fill every thread, health checks included. So the pool's connection attempts are watched:
+once one failed, and until one succeeds, a request that finds no idle connection is refused
+at once (503 through the error handler), except one probe at a time, a second apart, which
+waits for the pool and so lets it find the database again as soon as it is back.
+"""
+
+import math
+import time
+from typing import Any, Self
+
+import psycopg
+from django_prometheus.db.backends.postgresql import base
+
+PROBE_SECONDS = 1.0
+
+
+class _Outage:
+    # Plain attributes shared by the process's threads: a race lets one more request wait
+    # for the pool, no more.
+    refused = False
+    next_probe = 0.0
+
+
+class WatchedConnection(psycopg.Connection[Any]):
+    """The pool's connections, recording whether the last attempt to open one failed."""
+
+    @classmethod
+    def connect(cls, conninfo: str = "", **kwargs: Any) -> Self:
+        try:
+            connection = super().connect(conninfo, **kwargs)
+        except psycopg.OperationalError:
+            _Outage.refused = True
+            raise
+        _Outage.refused = False
+        return connection
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    def __init__(self, settings_dict: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        pool = settings_dict.get("OPTIONS", {}).get("pool")
+        if isinstance(pool, dict):
+            pool.setdefault("connection_class", WatchedConnection)
+        super().__init__(settings_dict, *args, **kwargs)
+
+    def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
+        pool = self.pool
+        if pool is not None and _Outage.refused and not pool.get_stats().get("pool_available"):
+            if time.monotonic() < _Outage.next_probe:
+                raise psycopg.OperationalError("The database refused a connection just now")
+            _Outage.next_probe = math.inf  # this request probes; the others fail at once
+        try:
+            connection = super().get_new_connection(conn_params)
+        except BaseException:
+            _Outage.next_probe = time.monotonic() + PROBE_SECONDS
+            raise
+        _Outage.next_probe = 0.0
+        return connection
