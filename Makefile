@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 # Dummy values that let `docker-compose config` resolve the required variables.
 COMPOSE_CHECK_ENV := SECRET_KEY=check JWT_SIGNING_KEY=check METRICS_TOKEN=check
 
-.PHONY: help run test lint worker messages bench client fuzz clean
+.PHONY: help run test lint worker messages bench load client fuzz clean
 
 help:
 	@echo "make run     - install, migrate, load demo data and serve http://$(HOST):$(PORT)"
@@ -19,6 +19,7 @@ help:
 	@echo "make worker  - Celery worker and beat (needs REDIS_URL)"
 	@echo "make messages - refresh and compile the ru/ky/en translations"
 	@echo "make bench   - feed and search load test on PostgreSQL (BENCH_ARGS=\"--listings 1000000\")"
+	@echo "make load    - mixed load in rising stages, then a consistency check (LOAD_ARGS=\"--record\")"
 	@echo "make client  - regenerate the TypeScript API types in clients/typescript (needs npm)"
 	@echo "make fuzz    - a long random schemathesis run over every operation (FUZZ_EXAMPLES=500)"
 
@@ -69,6 +70,10 @@ messages: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(PY) bench/feed_search.py $(BENCH_ARGS)
 	$(PY) bench/chat.py $(CHAT_BENCH_ARGS)
+
+# Production's processes on loopback under a mixed load; fails on any 5xx or lost write.
+load: $(VENV)/.dev
+	$(PY) bench/load.py $(LOAD_ARGS)
 
 # The schema needs no services: local settings without DATABASE_URL / REDIS_URL.
 client: $(VENV)/.runtime
