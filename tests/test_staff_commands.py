@@ -227,7 +227,7 @@ def test_export_user_data_needs_a_staff_member(seller: User) -> None:
 def test_a_failed_export_is_not_recorded(seller: User, staff: User, tmp_path: Path) -> None:
     missing = tmp_path / "no-such-dir" / "export.json"
 
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(CommandError, match=r"Could not write .*No such file or directory"):
         run(
             "export_user_data",
             "--phone",
@@ -342,6 +342,26 @@ def test_purge_expired_deletes_only_what_outlived_its_use(
     entry = AuditEntry.objects.get(action="system.purged")
     assert entry.data["expired login codes"] == 1
     assert entry.data["orphaned avatars"] == 1
+
+
+def test_a_failed_purge_step_still_records_what_was_deleted(
+    expired_things: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from accounts import hooks
+
+    steps = hooks.purge_steps()
+
+    def broken(*, now: Any, dry_run: bool) -> int:
+        raise OSError("storage unreachable")
+
+    monkeypatch.setattr(hooks, "purge_steps", lambda: [steps[0], ("broken", broken), *steps[1:]])
+
+    with pytest.raises(OSError, match="storage unreachable"):
+        run("purge_expired")
+
+    entry = AuditEntry.objects.get(action="system.purged")
+    assert entry.data == {steps[0][0]: entry.data[steps[0][0]], "failed_at": "broken"}
+    assert entry.data[steps[0][0]] >= 1
 
 
 def test_purge_expired_with_nothing_uploaded_yet() -> None:

@@ -2,7 +2,7 @@ import json
 import os
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
@@ -51,8 +51,11 @@ class Command(BaseCommand):
             if output == "-":
                 self.stdout.write(text)
                 return
-            descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            os.fchmod(descriptor, 0o600)  # the mode above applies only to a new file
-            with open(descriptor, "w", encoding="utf-8") as file:
-                file.write(text + "\n")
+            try:
+                descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                os.fchmod(descriptor, 0o600)  # the mode above applies only to a new file
+                with open(descriptor, "w", encoding="utf-8") as file:
+                    file.write(text + "\n")
+            except OSError as exc:
+                raise CommandError(f"Could not write {output}: {exc.strerror}") from exc
         self.stderr.write(f"Wrote the personal data of {user.phone} to {output}.")

@@ -25,13 +25,19 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         now, dry_run = timezone.now(), options["dry_run"]
-        counts = {}
-        for name, step in hooks.purge_steps():
-            counts[name] = step(now=now, dry_run=dry_run)
-            verb = "would be deleted" if dry_run else "deleted"
-            self.stdout.write(f"{name}: {counts[name]} {verb}")
+        counts: dict[str, Any] = {}
+        # Each step commits on its own (files cannot be rolled back with rows): when one
+        # fails, what the steps before it deleted is gone, and the audit log says so.
+        try:
+            for name, step in hooks.purge_steps():
+                counts["failed_at"] = name
+                counts[name] = step(now=now, dry_run=dry_run)
+                del counts["failed_at"]
+                verb = "would be deleted" if dry_run else "deleted"
+                self.stdout.write(f"{name}: {counts[name]} {verb}")
+        finally:
+            if not dry_run:
+                with command_run("purge_expired"):
+                    audit_record(actor=None, action="system.purged", data=counts)
         if dry_run:
             self.stdout.write("Dry run: nothing changed.")
-            return
-        with command_run("purge_expired"):
-            audit_record(actor=None, action="system.purged", data=counts)
