@@ -175,3 +175,16 @@ async def test_a_browser_socket_from_an_unlisted_origin_is_refused() -> None:
     # The mobile app sends no Origin; a browser's must be one of the configured ones.
     assert await _connects(None) is True
     assert await _connects(EVIL.encode()) is False
+
+
+def test_the_api_docs_page_runs_only_scripts_from_files(client: Client) -> None:
+    page = client.get("/api/docs/")
+    script = client.get("/api/docs/?script=")
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "script-src 'self' https://cdn.jsdelivr.net" in page["Content-Security-Policy"]
+    assert html.count("<script") == html.count("<script src=") == 3
+    assert script.status_code == 200
+    assert script["Content-Type"].startswith("application/javascript")
+    assert "SwaggerUIBundle" in script.content.decode()

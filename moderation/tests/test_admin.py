@@ -1,5 +1,6 @@
 """The admin as the moderators' console: the review queue, its decisions, and who may use it."""
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -504,3 +505,35 @@ def test_html_in_a_listing_is_shown_as_text(console: Client, author: Any) -> Non
         assert script not in page
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<b>bold</b>" not in console.get(f"{QUEUE}{listing.pk}/change/").content.decode()
+
+
+# --- Content Security Policy --------------------------------------------------------------------
+
+# A <script> the CSP would block: no src, and not a JSON data island (which never runs).
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", re.IGNORECASE)
+
+
+def test_console_pages_carry_the_csp_and_need_no_inline_script(
+    console: Client, author: Any
+) -> None:
+    listing = pending(author, title="<script>alert(1)</script> Camry")
+    prechecked(listing)
+    pages = [
+        "/admin/",
+        QUEUE,
+        f"{QUEUE}{listing.pk}/change/",
+        EVENTS,
+        "/admin/listings/listing/",
+        f"/admin/listings/listing/{listing.pk}/change/",
+    ]
+
+    for page in pages:
+        response = console.get(page)
+        assert response.status_code == 200, page
+        policy = dict(
+            directive.strip().split(" ", 1)
+            for directive in response["Content-Security-Policy"].split(";")
+        )
+        assert policy["script-src"] == "'self' https://cdn.jsdelivr.net", page
+        assert policy["frame-ancestors"] == "'none'"
+        assert INLINE_SCRIPT.findall(response.content.decode()) == [], page
