@@ -8,20 +8,14 @@
   revealed).
 """
 
-import uuid
 from typing import Any
 
 from django.http import Http404
 
+from marketplace.api.ids import uuid_or_404
+
 from .exceptions import NotBusinessAdmin
 from .models import Business, MemberRole, Membership
-
-
-def _key(business_id: Any) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(business_id))
-    except ValueError:
-        raise Http404 from None
 
 
 def membership_of(*, user: Any, business_id: Any) -> Membership | None:
@@ -29,7 +23,7 @@ def membership_of(*, user: Any, business_id: Any) -> Membership | None:
         return None
     return (
         Membership.objects.select_related("business")
-        .filter(business_id=_key(business_id), user=user)
+        .filter(business_id=uuid_or_404(business_id), user=user)
         .first()
     )
 
@@ -51,7 +45,7 @@ def business_get_for_admin(*, user: Any, business_id: Any) -> Business:
 
 
 def business_get_public(*, business_id: Any) -> Business:
-    business = Business.objects.filter(pk=_key(business_id)).first()
+    business = Business.objects.filter(pk=uuid_or_404(business_id)).first()
     if business is None:
         raise Http404
     return business

@@ -4,7 +4,6 @@ commit, so a rolled-back write announces nothing and an announced message is sto
 
 import asyncio
 import logging
-import uuid
 from functools import partial
 from typing import Any
 
@@ -24,6 +23,7 @@ from listings.models import Listing, Status
 from listings.permissions import listings_visible_to
 from listings.selectors import listing_is_seller_side
 from marketplace.api.errors import DomainError
+from marketplace.api.ids import uuid_or_404
 
 from . import events, presence
 from .exceptions import Blocked, CannotMessageSelf
@@ -64,13 +64,6 @@ def broadcast(user_ids: list[Any], event: dict[str, Any]) -> None:
 # --- Threads ----------------------------------------------------------------------------------
 
 
-def _uuid(value: Any) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise Http404 from None
-
-
 def thread_open(*, buyer: User, listing_id: Any) -> tuple[Thread, bool]:
     """The buyer's thread about a listing, opened if need be; True if this call opened it.
 
@@ -79,7 +72,7 @@ def thread_open(*, buyer: User, listing_id: Any) -> tuple[Thread, bool]:
     One per listing and buyer also when two calls race: the unique constraint lets one insert,
     and the other reads the winner's thread. The seller side hears of a new thread.
     """
-    key = _uuid(listing_id)
+    key = uuid_or_404(listing_id)
     existing = Thread.objects.filter(listing_id=key, buyer=buyer).first()
     if existing is not None:
         return existing, False

@@ -1,10 +1,11 @@
 """Every read of plans, promotions and payments, scoped to what the caller may see."""
 
-import uuid
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
+
+from marketplace.api.ids import uuid_or_404
 
 from .models import Payment, Plan, Promotion
 
@@ -20,11 +21,7 @@ def promotions_of_user(*, user: Any) -> QuerySet[Promotion]:
 
 def payment_get_for_payer(*, user: Any, payment_id: Any) -> Payment:
     """The payment if the caller paid it; 404 both for a missing one and someone else's."""
-    try:
-        key = uuid.UUID(str(payment_id))
-    except ValueError:
-        raise Http404 from None
-    payment = Payment.objects.filter(pk=key, payer=user).first()
+    payment = Payment.objects.filter(pk=uuid_or_404(payment_id), payer=user).first()
     if payment is None:
         raise Http404
     return payment
