@@ -8,28 +8,24 @@ Anyone else gets 404 for a thread, never 403: an answer must not reveal that it 
 import uuid
 from typing import Any
 
-from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 
 from business.models import MemberRole, Membership
-from listings.models import Listing
-from listings.permissions import seller_side_q
+from listings.permissions import seller_side_ids
+from marketplace.api.ids import uuid_or_404
 
 from .models import Block, Message, ReadState, Side, Thread
 
 
-def _key(value: Any) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise Http404 from None
-
-
 def threads_of_user(user: Any) -> QuerySet[Thread]:
     """The threads `user` takes part in, as buyer or on the seller side."""
-    seller_side = Listing.objects.filter(seller_side_q(user)).values("pk")
-    return Thread.objects.filter(Q(buyer=user) | Q(listing__in=seller_side))
+    # A UNION of the two sides rather than an OR, so that each is an index scan (the OR read
+    # every thread and every listing); order_by() as in seller_side_ids.
+    as_buyer = Thread.objects.filter(buyer=user).order_by().values("pk")
+    as_seller = Thread.objects.filter(listing__in=seller_side_ids(user)).order_by().values("pk")
+    return Thread.objects.filter(pk__in=as_buyer.union(as_seller, all=True))
 
 
 def thread_get_for_participant(*, user: Any, thread_id: Any) -> tuple[Thread, Side]:
@@ -39,7 +35,10 @@ def thread_get_for_participant(*, user: Any, thread_id: Any) -> tuple[Thread, Si
     if user is None or not user.is_authenticated:
         raise Http404
     thread = (
-        threads_of_user(user).select_related("listing__business").filter(pk=_key(thread_id)).first()
+        threads_of_user(user)
+        .select_related("listing__business")
+        .filter(pk=uuid_or_404(thread_id))
+        .first()
     )
     if thread is None:
         raise Http404

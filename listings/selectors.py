@@ -1,6 +1,5 @@
 """Every read of listings, scoped by listings.permissions and shaped for a fixed query count."""
 
-import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -10,6 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from business.permissions import business_get_public
+from marketplace.api.ids import uuid_or_404
 
 from .models import (
     QUOTA_STATUSES,
@@ -34,11 +34,7 @@ def with_card_data(listings: QuerySet[Listing], *, user: Any) -> QuerySet[Listin
 
 
 def _get(listings: QuerySet[Listing], listing_id: Any) -> Listing:
-    try:
-        key = uuid.UUID(str(listing_id))
-    except ValueError:
-        raise Http404 from None
-    listing = listings.filter(pk=key).first()
+    listing = listings.filter(pk=uuid_or_404(listing_id)).first()
     if listing is None:
         raise Http404
     return listing
