@@ -100,11 +100,12 @@ def test_an_enqueue_with_the_broker_down_is_logged_not_raised(
     dead.conf.broker_connection_timeout = 0.5
     dead.conf.task_publish_retry_policy = {"max_retries": 0}
 
-    @dead.task(name="tests.record_call")
+    # A name of its own: Celery warns when two apps register one name.
+    @dead.task(name="tests.record_call_lost")
     def never(marker: str) -> None:
         raise AssertionError("must not run")
 
     monkeypatch.setattr(celery_module, "app", dead)
-    enqueue_on_commit("tests.record_call", marker="lost")
+    enqueue_on_commit("tests.record_call_lost", marker="lost")
 
-    assert "Could not enqueue tests.record_call; its sweep will retry" in caplog.text
+    assert "Could not enqueue tests.record_call_lost; its sweep will retry" in caplog.text
