@@ -390,7 +390,8 @@ def test_a_postgres_restart_answers_503_in_the_error_shape_and_the_app_recovers(
         try:
             started = time.monotonic()
             feed = requests.get(f"{app.base}/api/v1/listings/feed/", timeout=15)
-            assert time.monotonic() - started < POOL_TIMEOUT + 2
+            # Bounded by the pool's timeout (before the fuse, a request took over a minute).
+            assert time.monotonic() - started < POOL_TIMEOUT + 5
             assert_unavailable(feed)
             assert_unavailable(requests.get(f"{app.base}/api/v1/me/", headers=buyer, timeout=15))
             assert app.status("/healthz") == 200
@@ -402,6 +403,7 @@ def test_a_postgres_restart_answers_503_in_the_error_shape_and_the_app_recovers(
         wait_until(lambda: app.status("/api/v1/listings/feed/") == 200, 15, "recovery")
         assert app.status("/readyz") == 200
         assert socket_outcome(app, tokens["buyer"]) == "open"
+        wait_until(lambda: answers[-1][0] == 200, 15, "the browsing client to be served again")
     finally:
         stop.set()
         browser.join(timeout=30)
@@ -409,7 +411,6 @@ def test_a_postgres_restart_answers_503_in_the_error_shape_and_the_app_recovers(
     statuses = {status for status, _ in answers}
     assert statuses <= {200, 503}, [answer for answer in answers if answer[0] not in (200, 503)]
     assert 503 in statuses
-    assert answers[-1][0] == 200
     for status, body in answers:
         if status == 503:
             assert json.loads(body)["error"]["code"] == "service_unavailable"
