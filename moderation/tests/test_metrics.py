@@ -10,6 +10,7 @@ from django.test import Client
 from listings.models import Listing
 from listings.services.listings import listing_submit
 from listings.tests.conftest import add_image, client_for, create
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +47,16 @@ def test_queue_gauges_and_decision_counters(
     cache.clear()
     after = client.get("/metrics").content.decode()
     assert sample(after, "marketplace_moderation_queue_size") == 1
+
+    # A report puts the approved listing back in the queue, as moderators and
+    # marketplace_stats see it.
+    reported = client_for(UserFactory()).post(
+        f"/api/v1/listings/{ids[0]}/report/", {"reason": "fraud"}, format="json"
+    )
+    assert reported.status_code in (200, 201), reported.content
+    cache.clear()
+    reopened = client.get("/metrics").content.decode()
+    assert sample(reopened, "marketplace_moderation_queue_size") == 2
     assert (
         sample(after, "marketplace_moderation_decisions_total", '{outcome="approved"}')
         == approved_before + 1
