@@ -35,8 +35,9 @@ class ConsentRequired(DomainError):
 
 
 class AccountDisabled(DomainError):
+    # The contract's generic 403 code; the message says why.
     status_code = 403
-    code = "account_disabled"
+    code = "permission_denied"
     message = _("This account is disabled.")
 
 

@@ -398,6 +398,20 @@ def test_a_code_for_another_phone_does_not_work(
     assert_error(response, 400, "invalid_code")
 
 
+def test_a_banned_user_cannot_log_in_even_with_the_right_code(
+    request_code: Callable[..., Any], verify: Callable[..., Any]
+) -> None:
+    user_ban(user=UserFactory(phone=PHONE), actor=None)
+    assert request_code(PHONE).status_code == 202
+
+    response = verify(PHONE, last_code(PHONE), CONSENT, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert assert_error(response, 403, "permission_denied")["message"] == (
+        "This account is disabled."
+    )
+    assert "refresh" not in response.json()
+
+
 def test_verifying_with_no_code_requested_is_invalid_code(verify: Callable[..., Any]) -> None:
     response = verify(PHONE, "123456", CONSENT)
 
