@@ -35,6 +35,8 @@ _COMMON = {
     "404": "Not found (also: not visible to the caller).",
     "429": "Throttled; see Retry-After.",
     "500": "Unexpected error.",
+    # Any operation, when the database (or, for security limits, Redis) cannot be reached.
+    "503": "Temporarily unavailable; retry after Retry-After seconds.",
 }
 
 
