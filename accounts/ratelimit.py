@@ -75,8 +75,12 @@ def _hit_database(limit: Limit) -> tuple[int, int]:
     raise ServiceUnavailable
 
 
-def hit(*limits: Limit) -> None:
+def hit(*limits: Limit, fail_open: bool = False) -> None:
     """Count one hit on each limit in order; raise RateLimited at the first one that is over.
+
+    When the store cannot be reached the caller gets ServiceUnavailable, unless `fail_open`:
+    for a limit against nuisance rather than cost or harm (chat spam), whose feature must keep
+    working through a Redis outage; it is then not counted.
 
     Later limits are not counted for a refused request, so refused calls do not use up a
     wider budget: a client tapping "resend" does not burn his hourly codes, and one abuser
@@ -87,6 +91,9 @@ def hit(*limits: Limit) -> None:
         try:
             count, ttl = _hit_redis(limit) if settings.REDIS_URL else _hit_database(limit)
         except (redis.RedisError, DatabaseError) as exc:
+            if fail_open:
+                logger.warning("Limit store unavailable (%s); allowing", type(exc).__name__)
+                return
             logger.error("Security limit store unavailable (%s); refusing", type(exc).__name__)
             raise ServiceUnavailable from exc
         if count > limit.limit:

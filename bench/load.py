@@ -19,6 +19,19 @@ over the quota, every paid payment was applied exactly once. PASS or FAIL; the e
 1 on FAIL, which any 5xx, unexpected answer or transport error also is.
 
     python bench/load.py [--stages 8,32,64] [--seconds 40] [--record]
+    python bench/load.py --fault redis|postgres [--fault-stage 2] [--fault-at 10]
+        [--fault-seconds 10] [--stages 8,32] [--seconds 40] [--record]
+
+With `--fault`, the run owns a private server of that kind (tests/servers.py: a redis-server
+on a free port, or a PostgreSQL cluster in a temporary directory holding a copy of the
+template) and, during one stage, stops it for a while and starts it again under the load
+(`pg_ctl -m fast`, clients disconnected as in a restart; Redis terminated and started on the
+same port). A 503 `service_unavailable` then is expected of a request that needed the stopped
+server during the outage or the few seconds after it (the window), and so is a socket closed
+with 1013: the virtual users retry as the apps and a payment provider do (the same client_id
+or webhook event, with a backoff), reconnect with a backoff and catch up with `?after=`. Any
+other 5xx, a 503 outside the window or not in the error shape, a transport error, or no 2xx
+needing the server within 15 s of its restart is a FAIL; the consistency check is the same.
 
 Everything listens on 127.0.0.1 (ports 8831 and 8832), every step is bounded in time, and the
 servers are stopped at the end, also on Ctrl-C or an error. PostgreSQL: the database
@@ -45,6 +58,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 import urllib.parse
 import uuid
@@ -53,7 +67,7 @@ from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from psycopg import sql
 
@@ -84,6 +98,9 @@ from bench.feed_search import (  # noqa: E402
     ticks_spent,
 )
 
+if TYPE_CHECKING:  # imported where used: a snapshot of the last commit may not have it yet
+    from tests.servers import PrivatePostgres, PrivateRedis
+
 DOC_PATH = ROOT / "docs" / "performance.md"
 SECTION = "## Load"
 DB_NAME = "marketplace_load"
@@ -95,6 +112,13 @@ QUOTA = 5  # settings.PERSONAL_LISTING_LIMIT
 QUOTA_STATUSES = ("draft", "pending_review", "active")
 REQUEST_TIMEOUT = 30.0  # seconds; gunicorn's worker timeout (feed_search.server_argv) is 30 too
 ACK_TIMEOUT = 15.0  # a socket's send without its `message.new` by then is a transport error
+FAULT_GRACE = 5.0  # seconds after a restart that a 503 or a 1013 is still expected
+RECOVERY_LIMIT = 15.0  # seconds from a restart to the first 2xx that needed the server
+RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0)  # a refused write is sent again after these (and jitter)
+RECONNECT_MAX = 8.0  # the socket's reconnect backoff doubles from 1 s up to this
+SOCKET_SEND = "WS message.send → own message.new"
+SOCKET_OPEN = "WS /ws/chat/ (open socket)"
+CATCH_UP = "GET /api/v1/chat/threads/{id}/messages/ ?after="
 STAGE_GRACE = 40.0  # after a stage's time, for actions under way to finish
 PING_SECONDS = 25  # the contract's socket keep-alive
 
@@ -302,6 +326,76 @@ class Ledger:
     unknown: Counter[str] = field(default_factory=Counter)  # writes without an answer
 
 
+@dataclass
+class Fault:
+    """One outage of a private server (`--fault`) during one stage, and what the load saw."""
+
+    kind: str  # redis or postgres
+    stage: int  # index of the stage in --stages
+    at: float  # seconds into the stage
+    seconds: float  # stopped for
+    stop: Callable[[], None]
+    start: Callable[[], None]
+    # time.monotonic() of: the stop begun, the stop done, the start begun, the server back
+    down: float | None = None
+    stopped: float | None = None
+    restarting: float | None = None
+    up: float | None = None
+    recovered: float | None = None  # the first 2xx that needed the server, after `up`
+    # (class, in the window, over the socket) → count, class as in Stage.outcomes
+    answers: Counter[tuple[str, bool, bool]] = field(default_factory=Counter)
+    retries: Counter[str] = field(default_factory=Counter)  # what was sent again, reconnects
+    sweep: str = ""
+
+    @property
+    def name(self) -> str:
+        return "Redis" if self.kind == "redis" else "PostgreSQL"
+
+    def in_window(self, started: float, ended: float) -> bool:
+        """Whether [started, ended] overlaps the outage or the grace after the restart."""
+        if self.down is None or ended < self.down:
+            return False
+        return self.up is None or started <= self.up + FAULT_GRACE
+
+    def may_refuse(self, route: str) -> bool:
+        """Whether a REST route needs the server, so that it may answer 503 in the window. The
+        REST API keeps serving without Redis (the README's Redis policy); only OTP and login
+        refuse then, and the load sends neither."""
+        return self.kind == "postgres" and not route.startswith("WS ")
+
+    def needs(self, route: str) -> bool:
+        """Whether a 2xx of the route shows the server back: any REST answer needs PostgreSQL;
+        of Redis, a socket's own `message.new` is what needs the channel layer."""
+        return not route.startswith("WS ") if self.kind == "postgres" else route == SOCKET_SEND
+
+    def tally(self, route: str, kind: str, started: float, ended: float) -> None:
+        self.answers[kind, self.in_window(started, ended), route.startswith("WS ")] += 1
+        back = self.up is not None and ended >= self.up
+        if kind == "ok" and back and self.recovered is None and self.needs(route):
+            self.recovered = ended
+
+    async def run(self) -> None:
+        """Stop the server `at` seconds into the stage, start it `seconds` after."""
+        await asyncio.sleep(self.at)
+        log(f"  fault: stopping {self.name} for {self.seconds:g} s")
+        self.down = time.monotonic()
+        await asyncio.to_thread(self.stop)
+        self.stopped = time.monotonic()
+        await asyncio.sleep(max(0.0, self.down + self.seconds - self.stopped))
+        self.restarting = time.monotonic()
+        await asyncio.to_thread(self.start)
+        self.up = time.monotonic()
+        log(f"  fault: {self.name} is back ({self.up - self.down:.1f} s after the stop began)")
+
+
+class TryAgainLater(ConnectionError):
+    """The server closed the socket with 1013 during an outage: reconnect later."""
+
+
+def unavailable(answer: Answer | None) -> bool:
+    return answer is not None and answer.status == 503 and answer.code == "service_unavailable"
+
+
 # --- A virtual user ---------------------------------------------------------------------------
 
 
@@ -321,6 +415,10 @@ class VirtualUser:
         self.socket: Any = None
         self.waiting: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self.tasks: list[asyncio.Task[None]] = []
+        self.backoff = 0.0  # after a 1013: the socket's next reconnect waits about this long
+        self.reconnect_at = 0.0  # time.monotonic()
+        self.catch_up_due = False
+        self.last_seq: dict[str, int] = {}  # thread → the last message seen, latest thread last
         self.stage = Stage(users=0, seconds=0)  # run() sets the stage under way
 
     @property
@@ -350,30 +448,61 @@ class VirtualUser:
             body, content_type = json.dumps(data).encode(), "application/json"
         if content_type:
             sent["Content-Type"] = content_type
-        started = time.perf_counter()
+        started = time.monotonic()
         try:
             status, payload = await asyncio.wait_for(
                 http(method, path, sent, body), REQUEST_TIMEOUT
             )
         except (OSError, TimeoutError, ValueError, IndexError, zlib.error) as exc:
             self.stage.note(route, "error", f"{type(exc).__name__} {exc}"[:200])
+            self.tally(route, "error", started)
             return None
-        self.stage.latencies[route].append((time.perf_counter() - started) * 1000)
+        self.stage.latencies[route].append((time.monotonic() - started) * 1000)
         answer = Answer(status, payload, ok=status in ok)
-        self.classify(route, answer)
+        self.tally(route, self.classify(route, answer, started), started)
         return answer
 
-    def classify(self, route: str, answer: Answer) -> None:
+    def classify(self, route: str, answer: Answer, started: float) -> str:
         if answer.ok:
             self.stage.outcomes[route, "ok"] += 1
-            return
+            return "ok"
         code = answer.code
+        fault = self.world.fault
         if answer.status == 429 or EXPECTED.get(route, {}).get(answer.status) == code:
             self.stage.outcomes[route, "expected"] += 1
             self.stage.expected[route, answer.status, code] += 1
-        else:
-            kind = "5xx" if answer.status >= 500 else "unexpected"
-            self.stage.note(route, kind, f"{answer.status} {answer.body[:200]!r}")
+            return "expected"
+        if (
+            unavailable(answer)
+            and fault is not None
+            and fault.may_refuse(route)
+            and fault.in_window(started, time.monotonic())
+        ):
+            self.stage.outcomes[route, "unavailable"] += 1
+            return "unavailable"
+        kind = "5xx" if answer.status >= 500 else "unexpected"
+        self.stage.note(route, kind, f"{answer.status} {answer.body[:200]!r}")
+        return kind
+
+    def tally(self, route: str, kind: str, started: float) -> None:
+        if self.world.fault is not None:
+            self.world.fault.tally(route, kind, started, time.monotonic())
+
+    async def call_until_served(
+        self, route: str, method: str, path: str, *, what: str, **options: Any
+    ) -> Answer | None:
+        """A write, sent again after a 503 `service_unavailable` with a backoff, as the apps
+        (the same client_id) and a payment provider (the same event) do under a fault. A repeat
+        may find the first one done: then 200 is an answer too."""
+        answer = await self.call(route, method, path, **options)
+        for delay in RETRY_DELAYS:
+            if self.world.fault is None or not unavailable(answer):
+                break
+            self.world.fault.retries[what] += 1
+            await asyncio.sleep(delay * (0.5 + self.rng.random()))
+            options["ok"] = (200, *options.get("ok", (200,)))
+            answer = await self.call(route, method, path, **options)
+        return answer
 
     def remember(self, page: Any) -> Any:
         """Cards of a page, for later views, favorites and chats; the page's next cursor."""
@@ -428,7 +557,7 @@ class VirtualUser:
         method = "POST" if adding else "DELETE"
         route = f"{method} /api/v1/listings/{{id}}/favorite/"
         answer = await self.call(route, method, f"/api/v1/listings/{listing}/favorite/", ok=(204,))
-        if answer is None:  # either way, maybe: nothing to expect of this pair any more
+        if answer is None or unavailable(answer):  # either way, maybe: nothing to expect of it
             self.ledger.unknown["favorite"] += 1
             self.ledger.favorites.pop((self.id, listing), None)
         elif answer.ok:
@@ -466,9 +595,7 @@ class VirtualUser:
         last = (thread.get("last_message") or {}).get("seq", 0)
         after = max(0, int(last) - int(thread["unread_count"]))
         await self.call(
-            "GET /api/v1/chat/threads/{id}/messages/ ?after=",
-            "GET",
-            f"/api/v1/chat/threads/{thread['id']}/messages/?after={after}",
+            CATCH_UP, "GET", f"/api/v1/chat/threads/{thread['id']}/messages/?after={after}"
         )
         await self.think(0.5)
         await self.send(str(thread["id"]), "Да, продаётся. Приходите завтра после обеда.")
@@ -482,50 +609,97 @@ class VirtualUser:
 
     async def send(self, thread: str, body: str) -> None:
         client_id = uuid.uuid4().hex
-        if self.socket is not None and self.rng.random() < 0.5:
-            message = await self.send_over_socket(thread, body, client_id)
-        else:
-            answer = await self.call(
-                "POST /api/v1/chat/threads/{id}/messages/",
-                "POST",
-                f"/api/v1/chat/threads/{thread}/messages/",
-                data={"body": body, "client_id": client_id},
-                ok=(200, 201),
-            )
-            if answer is None:
-                self.ledger.unknown["message"] += 1
-            message = answer.json() if answer and answer.ok else None
+        over_socket = self.socket is not None and self.rng.random() < 0.5
+        message, refused = await self.send_once(thread, body, client_id, over_socket=over_socket)
+        for delay in RETRY_DELAYS:  # refused under a fault: again, with the same client_id
+            if not refused or self.world.fault is None:
+                break
+            self.world.fault.retries["message"] += 1
+            await asyncio.sleep(delay * (0.5 + self.rng.random()))
+            message, refused = await self.send_once(thread, body, client_id, over_socket=False)
+        if refused:
+            self.ledger.unknown["message"] += 1
         if message is not None:
             self.ledger.messages[str(message["id"])] = (thread, client_id, self.id)
             self.ledger.threads.add(thread)
+            self.saw(thread, int(message["seq"]))
+
+    async def send_once(
+        self, thread: str, body: str, client_id: str, *, over_socket: bool
+    ) -> tuple[dict[str, Any] | None, bool]:
+        """The message if acknowledged; whether it was refused for an outage (then resent)."""
+        if over_socket and self.socket is not None:
+            return await self.send_over_socket(thread, body, client_id)
+        answer = await self.call(
+            "POST /api/v1/chat/threads/{id}/messages/",
+            "POST",
+            f"/api/v1/chat/threads/{thread}/messages/",
+            data={"body": body, "client_id": client_id},
+            ok=(200, 201),
+        )
+        if answer is None:
+            self.ledger.unknown["message"] += 1
+        return (answer.json() if answer and answer.ok else None), unavailable(answer)
 
     async def send_over_socket(
         self, thread: str, body: str, client_id: str
-    ) -> dict[str, Any] | None:
-        route = "WS message.send → own message.new"
+    ) -> tuple[dict[str, Any] | None, bool]:
         waiter = asyncio.get_running_loop().create_future()
         self.waiting[client_id] = waiter
         frame = {"type": "message.send", "thread_id": thread, "body": body, "client_id": client_id}
-        started = time.perf_counter()
+        started = time.monotonic()
         try:
             await self.socket.send(json.dumps(frame))
             event = await asyncio.wait_for(waiter, ACK_TIMEOUT)
         except Exception as exc:  # a closed socket or no acknowledgement in time
             self.waiting.pop(client_id, None)
+            if self.closed_for_outage(exc, started):
+                self.stage.outcomes[SOCKET_SEND, "unavailable"] += 1
+                self.tally(SOCKET_SEND, "unavailable", started)
+                return None, True
             self.ledger.unknown["message"] += 1
-            self.stage.note(route, "error", f"{type(exc).__name__} {exc}"[:200])
-            return None
-        self.stage.latencies[route].append((time.perf_counter() - started) * 1000)
+            self.stage.note(SOCKET_SEND, "error", f"{type(exc).__name__} {exc}"[:200])
+            self.tally(SOCKET_SEND, "error", started)
+            return None, False
+        self.stage.latencies[SOCKET_SEND].append((time.monotonic() - started) * 1000)
         if event["type"] == "message.new":
-            self.stage.outcomes[route, "ok"] += 1
-            return dict(event["message"])
+            self.stage.outcomes[SOCKET_SEND, "ok"] += 1
+            self.tally(SOCKET_SEND, "ok", started)
+            return dict(event["message"]), False
         code = str(event.get("code", ""))
+        fault = self.world.fault
         if code == "throttled":
-            self.stage.outcomes[route, "expected"] += 1
-            self.stage.expected[route, 429, code] += 1
+            kind = "expected"
+            self.stage.outcomes[SOCKET_SEND, kind] += 1
+            self.stage.expected[SOCKET_SEND, 429, code] += 1
+        elif (
+            code == "service_unavailable"
+            and fault is not None
+            and fault.in_window(started, time.monotonic())
+        ):
+            kind = "unavailable"
+            self.stage.outcomes[SOCKET_SEND, kind] += 1
         else:
-            self.stage.note(route, "5xx" if code == "server_error" else "unexpected", str(event))
-        return None
+            kind = "5xx" if code == "server_error" else "unexpected"
+            self.stage.note(SOCKET_SEND, kind, str(event))
+        self.tally(SOCKET_SEND, kind, started)
+        return None, kind == "unavailable"
+
+    def closed_for_outage(self, exc: Exception, started: float) -> bool:
+        """A send cut off by a 1013 close in the fault's window: refused, not a transport
+        error."""
+        from websockets.exceptions import ConnectionClosed
+
+        fault = self.world.fault
+        if fault is None or not fault.in_window(started, time.monotonic()):
+            return False
+        if isinstance(exc, ConnectionClosed):
+            return exc.rcvd is not None and exc.rcvd.code == 1013
+        return isinstance(exc, TryAgainLater)
+
+    def saw(self, thread: str, seq: int) -> None:
+        """The last message seen of a thread, for a catch-up after a reconnect."""
+        self.last_seq[thread] = max(seq, self.last_seq.pop(thread, 0))
 
     async def create(self) -> None:
         if self.held >= QUOTA and self.own:
@@ -546,7 +720,7 @@ class VirtualUser:
             submitted = await self.call(
                 "POST /api/v1/listings/{id}/submit/", "POST", f"/api/v1/listings/{listing}/submit/"
             )
-            if submitted is None:
+            if submitted is None or unavailable(submitted):
                 self.ledger.unknown["submit"] += 1
                 self.ledger.listings[listing] = (self.id, "")  # stored, in either status
             elif submitted.ok:
@@ -555,10 +729,15 @@ class VirtualUser:
     async def create_one(self) -> str | None:
         make, model = CARS[self.rng.randrange(len(CARS))]
         data = {**car_listing(self.rng.randrange(1000), make, model), "client_id": uuid.uuid4().hex}
-        answer = await self.call(
-            "POST /api/v1/listings/", "POST", "/api/v1/listings/", data=data, ok=(201,)
+        answer = await self.call_until_served(
+            "POST /api/v1/listings/",
+            "POST",
+            "/api/v1/listings/",
+            what="listing",
+            data=data,
+            ok=(201,),
         )
-        if answer is None:
+        if answer is None or unavailable(answer):
             self.ledger.unknown["listing"] += 1
             return None
         if not answer.ok:
@@ -574,7 +753,7 @@ class VirtualUser:
     async def archive(self, listing: str) -> None:
         route = "DELETE /api/v1/listings/{id}/"
         answer = await self.call(route, "DELETE", f"/api/v1/listings/{listing}/", ok=(204,))
-        if answer is None:
+        if answer is None or unavailable(answer):
             self.ledger.unknown["archive"] += 1
             self.ledger.listings[listing] = (self.id, "")
         elif answer.ok:
@@ -639,10 +818,11 @@ class VirtualUser:
     async def webhook(self, event: dict[str, Any]) -> Answer | None:
         body = json.dumps(event).encode()
         digest = hmac.new(self.world.webhook_secret.encode(), body, hashlib.sha256).hexdigest()
-        return await self.call(
+        return await self.call_until_served(
             "POST /api/v1/payments/webhook/{provider}/",
             "POST",
             "/api/v1/payments/webhook/test/",
+            what="webhook",
             body=body,
             content_type="application/json",
             headers={"X-Signature": f"sha256={digest}"},
@@ -658,7 +838,7 @@ class VirtualUser:
         from websockets.asyncio.client import connect
 
         route = "WS /ws/chat/ connect"
-        started = time.perf_counter()
+        started = time.monotonic()
         try:
             self.socket = await asyncio.wait_for(
                 connect(
@@ -670,9 +850,11 @@ class VirtualUser:
             )
         except Exception as exc:
             self.stage.note(route, "error", f"{type(exc).__name__} {exc}"[:200])
+            self.tally(route, "error", started)
             return
-        self.stage.latencies[route].append((time.perf_counter() - started) * 1000)
+        self.stage.latencies[route].append((time.monotonic() - started) * 1000)
         self.stage.outcomes[route, "ok"] += 1
+        self.tally(route, "ok", started)
         for task in self.tasks:
             task.cancel()
         self.tasks = [asyncio.create_task(self.listen()), asyncio.create_task(self.ping())]
@@ -681,21 +863,49 @@ class VirtualUser:
         with contextlib.suppress(Exception):
             async for raw in self.socket:
                 event = json.loads(raw)
+                self.backoff = 0.0  # the socket works: a later 1013 backs off from 1 s again
                 if event.get("type") == "message.new":
                     client_id = event["message"].get("client_id")
+                    self.saw(str(event["message"]["thread_id"]), int(event["message"]["seq"]))
                 else:
                     client_id = event.get("client_id")
                 waiter = self.waiting.pop(client_id, None) if client_id else None
                 if waiter is not None and not waiter.done():
                     waiter.set_result(event)
+        closed = ConnectionError("the socket closed")
         if self.socket is not None:  # not closed by disconnect(): the app will reconnect
             code = getattr(self.socket, "close_code", None)
-            self.stage.note("WS /ws/chat/ (open socket)", "error", f"closed by the server: {code}")
+            now, fault = time.monotonic(), self.world.fault
+            if code == 1013 and fault is not None and fault.in_window(now, now):
+                # Try again later: reconnect with a backoff, then catch up with `?after=`.
+                self.stage.outcomes[SOCKET_OPEN, "1013"] += 1
+                fault.tally(SOCKET_OPEN, "1013", now, now)
+                self.backoff = min(RECONNECT_MAX, max(1.0, 2 * self.backoff))
+                self.reconnect_at = now + self.backoff * (0.5 + self.rng.random())
+                self.catch_up_due = True
+                closed = TryAgainLater("the socket closed with 1013")
+            else:
+                self.stage.note(SOCKET_OPEN, "error", f"closed by the server: {code}")
+                self.tally(SOCKET_OPEN, "error", now)
             self.socket = None
         for waiter in self.waiting.values():
             if not waiter.done():
-                waiter.set_exception(ConnectionError("the socket closed"))
+                waiter.set_exception(closed)
         self.waiting.clear()
+
+    async def catch_up(self) -> None:
+        """After a 1013 and a reconnect: what the socket missed of the latest threads."""
+        self.catch_up_due = False
+        assert self.world.fault is not None  # noqa: S101 - only a fault's 1013 asks for this
+        self.world.fault.retries["catch-up"] += 1
+        for thread, seq in list(self.last_seq.items())[-3:]:
+            path = f"/api/v1/chat/threads/{thread}/messages/?after={seq}"
+            answer = await self.call(CATCH_UP, "GET", path)
+            page = answer.json() if answer and answer.ok else None
+            rows = page.get("results", ()) if isinstance(page, dict) else page or ()
+            for message in rows:
+                self.saw(thread, int(message["seq"]))
+            self.catch_up_due = self.catch_up_due or unavailable(answer)
 
     async def ping(self) -> None:
         while self.socket is not None:
@@ -727,8 +937,10 @@ class VirtualUser:
                 await self.blitz()
             names, weights = list(ACTIONS), list(ACTIONS.values())
             while loop.time() < deadline:
-                if self.socket is None:
+                if self.socket is None and time.monotonic() >= self.reconnect_at:
                     await self.connect()
+                    if self.socket is not None and self.catch_up_due:
+                        await self.catch_up()
                 action: Callable[[], Awaitable[None]] = getattr(
                     self, self.rng.choices(names, weights)[0]
                 )
@@ -746,6 +958,7 @@ class World:
     webhook_secret: str
     think: float
     photo: bytes
+    fault: Fault | None = None
 
 
 # --- Processes ---------------------------------------------------------------------------------
@@ -782,7 +995,7 @@ class Worker(Server):
         raise SystemExit(f"the Celery worker did not start:\n{tail}")
 
 
-def environment(work: Path, secret: str) -> dict[str, str]:
+def environment(work: Path, secret: str, redis_url: str) -> dict[str, str]:
     env = server_env(work)
     # The production throttles stay: every user has an address of his own (X-Forwarded-For
     # through TRUSTED_PROXIES, as behind nginx) and his own token.
@@ -792,7 +1005,7 @@ def environment(work: Path, secret: str) -> dict[str, str]:
         {
             "DJANGO_SETTINGS_MODULE": "marketplace.settings.production",
             "DATABASE_URL": pg_url(DB_NAME),
-            "REDIS_URL": REDIS_URL,
+            "REDIS_URL": redis_url,
             "PAYMENT_PROVIDERS": "test",
             "PAYMENTS_ALLOW_TEST_PROVIDER": "true",
             "PAYMENTS_WEBHOOK_SECRET": secret,
@@ -809,19 +1022,88 @@ def service_env(env: dict[str, str], work: Path, name: str) -> dict[str, str]:
     return {**env, "PROMETHEUS_MULTIPROC_DIR": str(work / f"prometheus-{name}")}
 
 
-def prepare_database(listings: int, env: dict[str, str]) -> None:
-    """`marketplace_load` from a template built once by the feed benchmark's loader."""
+def prepare_template(listings: int, env: dict[str, str]) -> str:
+    """`marketplace_load_<N>_template`, built once by the feed benchmark's loader."""
     template = f"{DB_NAME}_{listings}_template"
     fingerprint = migrations_fingerprint()
-    copy = sql.SQL("CREATE DATABASE {} TEMPLATE {}")
     with pg_connect("postgres", autocommit=True) as admin:
         current = database_comment(admin, template)
         if current != fingerprint:
             log(f"building {template} ({'absent' if current is None else 'out of date'})")
             build_template(template, listings, fingerprint, env)
+    return template
+
+
+def prepare_database(listings: int, env: dict[str, str]) -> None:
+    """`marketplace_load` from the template."""
+    template = prepare_template(listings, env)
+    copy = sql.SQL("CREATE DATABASE {} TEMPLATE {}")
+    with pg_connect("postgres", autocommit=True) as admin:
         drop_database(admin, DB_NAME)
         admin.execute(copy.format(sql.Identifier(DB_NAME), sql.Identifier(template)))
     log(f"{DB_NAME} copied from {template}")
+
+
+def private_database(
+    listings: int, env: dict[str, str], owned: contextlib.ExitStack[bool | None]
+) -> PrivatePostgres:
+    """`--fault postgres`: a private cluster holding `marketplace_load`, dumped from the shared
+    server's template (read only there; 8 to 10 s for 100,000 listings, so the loader is not
+    run again there), analyzed and migrated. From here on the bench's database is that cluster's:
+    `env` and feed_search's connection settings point at it."""
+    from tests.servers import PrivatePostgres
+
+    template = prepare_template(listings, env)
+    root = Path(tempfile.mkdtemp(prefix="load-postgres-"))
+    owned.callback(shutil.rmtree, root, ignore_errors=True)
+    server = PrivatePostgres(root, DB_NAME)
+    owned.callback(server.discard)
+    server.init()
+    started = time.monotonic()
+    source = ["-h", feed_search.PG_HOST, "-p", str(feed_search.PG_PORT), "-U", feed_search.PG_USER]
+    target = ["-h", "127.0.0.1", "-p", str(server.port), "-U", "postgres", "-d", DB_NAME]
+    dump = subprocess.Popen(  # noqa: S603 (fixed argv built here, no shell)
+        [str(server.bin / "pg_dump"), *source, "--no-owner", "--no-privileges", template],
+        stdout=subprocess.PIPE,
+    )
+    restore = subprocess.run(  # noqa: S603 (fixed argv built here, no shell)
+        [str(server.bin / "psql"), "-q", "-X", "-v", "ON_ERROR_STOP=1", *target],
+        stdin=dump.stdout,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if dump.wait(timeout=60) != 0 or restore.returncode != 0:
+        raise SystemExit(f"could not copy {template} to the private cluster: {restore.stderr}")
+    feed_search.PG_HOST, feed_search.PG_PORT, feed_search.PG_USER = (
+        "127.0.0.1",
+        server.port,
+        "postgres",
+    )
+    with pg_connect(DB_NAME, autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE)")  # a dump carries no statistics
+    env["DATABASE_URL"] = pg_url(DB_NAME)
+    migrate = [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"]
+    run_checked(
+        migrate, env={k: v for k, v in env.items() if k != "PROMETHEUS_MULTIPROC_DIR"}, timeout=600
+    )
+    log(
+        f"{DB_NAME} copied from {template} to a private cluster on port {server.port}"
+        f" in {time.monotonic() - started:.0f} s"
+    )
+    return server
+
+
+def private_redis(owned: contextlib.ExitStack[bool | None]) -> PrivateRedis:
+    """`--fault redis`: a redis-server of its own on a free port."""
+    from tests.servers import PrivateRedis
+
+    server = PrivateRedis()
+    owned.callback(server.stop)
+    server.start()
+    log(f"a private Redis on port {server.port}")
+    return server
 
 
 def empty_redis() -> None:
@@ -830,10 +1112,10 @@ def empty_redis() -> None:
     redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).flushdb()
 
 
-def cpu_sample(services: dict[str, Server]) -> dict[str, dict[int, int]]:
+def cpu_sample(services: dict[str, Server], redis_url: str) -> dict[str, dict[int, int]]:
     """Clock ticks by process, for each part of the system."""
     table = proc_table()
-    port = urllib.parse.urlsplit(REDIS_URL).port or 6379
+    port = urllib.parse.urlsplit(redis_url).port or 6379
     sample = {
         name: {pid: table[pid][1] for pid in tree(table, server.process.pid)}
         for name, server in services.items()
@@ -859,19 +1141,25 @@ def cpu_sample(services: dict[str, Server]) -> dict[str, dict[int, int]]:
 
 
 async def run_stages(
-    world: World, services: dict[str, Server], stages: Sequence[int], seconds: float
+    world: World,
+    services: dict[str, Server],
+    stages: Sequence[int],
+    seconds: float,
+    redis_url: str,
 ) -> list[Stage]:
     results = []
-    for count in stages:
+    for index, count in enumerate(stages):
         stage = Stage(users=count, seconds=seconds)
         log(f"stage: {count} users for {seconds:g} s")
         loop = asyncio.get_running_loop()
-        before, started = cpu_sample(services), loop.time()
+        before, started = cpu_sample(services, redis_url), loop.time()
         deadline = started + seconds
         tasks = [
             asyncio.create_task(user.run(stage, deadline, blitz=user.index % 8 == 0))
             for user in world.users[:count]
         ]
+        if world.fault is not None and world.fault.stage == index:
+            await world.fault.run()  # the users go on meanwhile
         _done, late = await asyncio.wait(tasks, timeout=seconds + STAGE_GRACE)
         for task in late:
             task.cancel()
@@ -881,7 +1169,7 @@ async def run_stages(
             if not task.cancelled() and task.exception() is not None:
                 stage.note("(client)", "error", repr(task.exception())[:200])
         stage.elapsed = loop.time() - started
-        after = cpu_sample(services)
+        after = cpu_sample(services, redis_url)
         stage.cpu = {
             name: ticks_spent(before.get(name, {}), ticks) / CLOCK_TICKS / stage.elapsed
             for name, ticks in after.items()
@@ -910,6 +1198,38 @@ def drain(ledger: Ledger, seconds: float) -> None:
             break
         time.sleep(1)
     log(f"pre-checks: {len(pending) - missing}/{len(pending)} done")
+
+
+def sweep(ledger: Ledger, redis_url: str, seconds: float) -> str:
+    """After a fault: the listings in review still without a pre-check (their enqueue was lost)
+    are made 10 minutes older, as if the sweep's 5 minutes had passed, and the sweep is sent
+    to the worker as beat would; then wait for it to pre-check them."""
+    from celery import Celery
+
+    pending = [i for i, (_author, status) in ledger.listings.items() if status == "pending_review"]
+    lacking = unchecked(pending)
+    if not lacking:
+        return f"sweep: none of {len(pending)} listings in review lacked its pre-check"
+    with pg_connect(DB_NAME) as conn:
+        conn.execute(
+            "UPDATE listings_listing SET review_requested_at = review_requested_at"
+            " - interval '10 minutes' WHERE id = ANY(%s::uuid[])",
+            [lacking],
+        )
+    Celery(broker=redis_url).send_task("moderation.requeue_missing_prechecks")
+    deadline = time.monotonic() + seconds
+    left = lacking
+    while left and time.monotonic() < deadline:
+        time.sleep(1)
+        left = unchecked(lacking)
+    text = (
+        f"sweep: {len(lacking)} of {len(pending)} listings in review lacked a pre-check after"
+        f" the worker drained; made 10 minutes older (the sweep leaves fresh ones to their own"
+        f" task: this stands for its 5 minutes passing) and `moderation.requeue_missing_prechecks`"
+        f" sent; {len(lacking) - len(left)} pre-checked then"
+    )
+    log(text)
+    return text
 
 
 def unchecked(listing_ids: list[str]) -> list[str]:
@@ -1100,7 +1420,7 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def stage_rows(stages: list[Stage]) -> list[list[str]]:
+def stage_rows(stages: list[Stage], *, fault: bool) -> list[list[str]]:
     rows = []
     for s in stages:
         total = sum(s.outcomes.values())
@@ -1108,6 +1428,7 @@ def stage_rows(stages: list[Stage]) -> list[list[str]]:
             f"{s.cpu.get(k, 0):.2f}"
             for k in ("web", "ws", "worker", "PostgreSQL", "Redis", "clients", "other")
         )
+        refused = [f"{s.count('unavailable')} / {s.count('1013')}"] if fault else []
         rows.append(
             [
                 str(s.users),
@@ -1116,6 +1437,7 @@ def stage_rows(stages: list[Stage]) -> list[list[str]]:
                 f"{total / s.elapsed:.1f}",
                 str(s.count("ok")),
                 str(s.count("expected")),
+                *refused,
                 str(s.count("unexpected")),
                 str(s.count("5xx")),
                 str(s.count("error")),
@@ -1178,12 +1500,110 @@ def expected_rows(stages: list[Stage]) -> list[list[str]]:
     ]
 
 
+FAULT_CLASSES = {
+    "ok": "2xx (over the socket: its own `message.new`, a connect)",
+    "expected": "expected 4xx (quota, throttles)",
+    "unavailable": "503 `service_unavailable` (over the socket: that error event, or a send"
+    " cut off by a 1013)",
+    "1013": "socket closed with 1013",
+    "5xx": "other 5xx, or a 503 not expected",
+    "unexpected": "other 4xx",
+    "error": "transport errors",
+}
+
+
+def fault_report(fault: Fault, stages: list[Stage]) -> list[str]:
+    if fault.down is None or fault.stopped is None or fault.up is None or fault.restarting is None:
+        return [f"{fault.name} was not stopped and started: the run ended first.", ""]
+    window = fault.up + FAULT_GRACE - fault.down
+    rows = [
+        [
+            label,
+            *(
+                str(fault.answers[kind, within, socket])
+                for socket in (False, True)
+                for within in (True, False)
+            ),
+        ]
+        for kind, label in FAULT_CLASSES.items()
+    ]
+    header = [
+        "answer",
+        "REST, in the window",
+        "REST, outside",
+        "socket, in the window",
+        "socket, outside",
+    ]
+    retries = ", ".join(f"{n} {what}" for what, n in sorted(fault.retries.items())) or "none"
+    refused: Counter[str] = Counter()
+    for stage in stages:
+        refused.update({r: n for (r, kind), n in stage.outcomes.items() if kind == "unavailable"})
+    by_route = ", ".join(f"`{r}` {n}" for r, n in refused.most_common()) or "none"
+    return [
+        f"The fault: {fault.name} stopped {fault.at:g} s into the {stages[fault.stage].users}-user"
+        f" stage, started again {fault.restarting - fault.down:.1f} s later (the stop took"
+        f" {fault.stopped - fault.down:.1f} s, the start {fault.up - fault.restarting:.1f} s);"
+        f" the window, from the stop to {FAULT_GRACE:g} s after the start, {window:.1f} s.",
+        "",
+        markdown(header, rows),
+        "",
+        f"Refused in the window (503 `service_unavailable`, or its event over the socket), by"
+        f" route: {by_route}.",
+        "",
+        f"Sent again after a 503 or a 1013 (webhooks, messages and listings with the same event"
+        f" or client_id; catch-ups with `?after=` after a socket's reconnect): {retries}.",
+        "",
+    ]
+
+
+def fault_checks(fault: Fault) -> list[tuple[bool, str]]:
+    if fault.down is None or fault.up is None:
+        return [(False, f"fault: {fault.name} was not stopped and started")]
+
+    def count(kinds: Sequence[str], *, within: bool, socket: bool | None = None) -> int:
+        return sum(
+            n
+            for (kind, inside, over_socket), n in fault.answers.items()
+            if kind in kinds and inside == within and socket in (None, over_socket)
+        )
+
+    bad = ("5xx", "unexpected", "error")
+    served = count(("ok", "expected"), within=True, socket=False)
+    # Without Redis the REST API keeps serving: no REST route the load uses needs it.
+    kept_serving = fault.kind != "redis" or served > 0
+    recovery = None if fault.recovered is None else fault.recovered - fault.up
+    return [
+        (
+            not count(bad, within=True) and not count(bad, within=False) and kept_serving,
+            f"answers under the {fault.name} fault: in the window {served} REST answers 2xx or"
+            f" expected 4xx, {count(('unavailable',), within=True)} refused with 503"
+            f" `service_unavailable`, {count(('1013',), within=True)} sockets closed with 1013,"
+            f" {count(bad, within=True)} other 5xx, 4xx or transport errors; outside it"
+            f" {count(bad, within=False)} of those",
+        ),
+        (
+            recovery is not None and recovery <= RECOVERY_LIMIT,
+            f"recovery: the first 2xx that needed {fault.name}"
+            + (" never came" if recovery is None else f" {recovery:.1f} s after its restart")
+            + f" (at most {RECOVERY_LIMIT:g} s)",
+        ),
+    ]
+
+
 def report(
-    stages: list[Stage], checks: list[tuple[bool, str]], ledger: Ledger, verdict: bool
+    stages: list[Stage],
+    checks: list[tuple[bool, str]],
+    ledger: Ledger,
+    verdict: bool,
+    fault: Fault | None = None,
 ) -> str:
     route_header = ["route", *(f"{s.users} users: n · p50 / p95 / p99 ms" for s in stages)]
+    stage_header = STAGE_HEADER
+    if fault is not None:
+        stage_header = [*STAGE_HEADER[:6], "503 / 1013 in the window", *STAGE_HEADER[6:]]
     lines = [
-        markdown(STAGE_HEADER, stage_rows(stages)),
+        *(fault_report(fault, stages) if fault is not None else []),
+        markdown(stage_header, stage_rows(stages, fault=fault is not None)),
         "",
         markdown(route_header, route_rows(stages)),
         "",
@@ -1200,11 +1620,14 @@ def report(
     if problems:
         lines += ["Failures (first ones):", "", *(f"- `{p}`" for p in problems[:20]), ""]
     unknown = ", ".join(f"{n} {kind}" for kind, n in sorted(ledger.unknown.items()))
+    refused = "" if fault is None else ", or refused under the fault"
     lines += [
         f"Consistency check: **{'PASS' if verdict else 'FAIL'}**",
         "",
         *(f"- {'ok' if ok else 'FAILED'}: {text}" for ok, text in checks),
-        f"- writes without an answer (timeouts; neither acknowledged nor checked): {unknown or 0}",
+        *([f"- {fault.sweep}"] if fault is not None and fault.sweep else []),
+        f"- writes without an answer (timeouts{refused}; neither acknowledged nor checked):"
+        f" {unknown or 0}",
     ]
     return "\n".join(lines)
 
@@ -1218,6 +1641,9 @@ def served(source: str) -> str:
 
 
 def record(text: str, args: argparse.Namespace, info: dict[str, str]) -> None:
+    if args.fault is not None:
+        write_section(fault_section(text, args, info))
+        return
     stages = ", ".join(str(n) for n in args.stage_list)
     w = ACTIONS
     body = f"""{SECTION}
@@ -1256,9 +1682,70 @@ table, and the latencies include waiting for it.
 
 {text}
 """
+    write_section(body)
+
+
+def fault_section(text: str, args: argparse.Namespace, info: dict[str, str]) -> str:
+    """A section of its own for each kind of fault: a plain run's record leaves it alone."""
+    name = "Redis" if args.fault == "redis" else "PostgreSQL"
+    stage = args.stage_list[args.fault_stage - 1]
+    if args.fault == "redis":
+        how = (
+            "a redis-server of the run's own on a free port (cache, channel layer and broker),"
+            " terminated and started again on the same port, empty (`--save ''`)"
+        )
+        other = "PostgreSQL is the shared server's `marketplace_load`, as in a plain run"
+    else:
+        how = (
+            "a PostgreSQL cluster of the run's own (initdb in a temporary directory; the"
+            " template dumped into it with `pg_dump | psql`, analyzed and migrated), stopped"
+            " with `pg_ctl -m fast` (sessions cut off, as in a restart) and started again"
+        )
+        other = "Redis is `LOAD_BENCH_REDIS_URL`, as in a plain run"
+    needing = (
+        "none the load sends: the REST API keeps serving without Redis, only OTP and login refuse"
+        if args.fault == "redis"
+        else "every one"
+    )
+    intro = (
+        f'`bench/load.py --fault {args.fault}` (`make load LOAD_ARGS="--fault {args.fault}'
+        f' --stages {args.stages} --seconds {args.seconds:g} --record"`): the load of "Load"'
+        f" above — the same processes, mix and consistency check — with {how}; {other}. {name}"
+        f" is stopped {args.fault_at:g} s into the {stage}-user stage for"
+        f" {args.fault_seconds:g} s while the load goes on. Expected then, in the window from the"
+        f" stop to {FAULT_GRACE:g} s after the restart: a 503 `service_unavailable` in the error"
+        f" shape from a REST request that needs {name} ({needing}), a socket closed with 1013"
+        " and, over the socket, the `service_unavailable` error event. The virtual users then do"
+        " what the apps and a payment provider do: a refused write is sent again with the same"
+        " client_id or webhook event (after 1, 2, 4 and 8 s, with jitter), a socket closed with"
+        " 1013 reconnects with a backoff (1 s doubling to 8 s, with jitter) and catches up with"
+        " `?after=`. FAIL on any other 5xx, a 503 outside the window or not in the error shape,"
+        " a transport error, a process of the app that exits (it is started again, as"
+        f" docker-compose's `restart:` would), or no 2xx needing {name} within"
+        f" {RECOVERY_LIMIT:g} s of its restart. After the worker has drained, the listings still"
+        " in review without a pre-check are made 10 minutes older and the sweep is sent to the"
+        " worker, as beat would 5 minutes later; the pre-checks check comes after."
+    )
+    run = (
+        f"Run {info['date']}, serving {served(args.source)}, on {info['cpus']} CPUs"
+        f" ({info['cpu']}), PostgreSQL {info['postgresql']}; stages of"
+        f" {', '.join(map(str, args.stage_list))} users, {args.seconds:g} s each,"
+        f" {args.listings:,} generated listings."
+    )
+    paragraphs = (fill(intro), fill(run), text)
+    return f"## Load under a fault: {name} restarted\n\n" + "\n\n".join(paragraphs) + "\n"
+
+
+def fill(paragraph: str) -> str:
+    return textwrap.fill(paragraph, width=95, break_long_words=False, break_on_hyphens=False)
+
+
+def write_section(body: str) -> None:
+    """Puts a section in docs/performance.md, replacing the one of the same heading."""
+    heading = body.split("\n", 1)[0]
     current = DOC_PATH.read_text(encoding="utf-8") if DOC_PATH.exists() else "# Performance\n"
     # This section to the next "## " heading (or the end) is replaced; the rest is kept.
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.DOTALL | re.MULTILINE)
+    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.DOTALL | re.MULTILINE)
     if pattern.search(current):
         updated = pattern.sub(lambda _match: body + "\n", current).rstrip() + "\n"
     else:
@@ -1290,6 +1777,16 @@ def parse_args() -> argparse.Namespace:
         help="serve the last commit, or the work tree as it is",
     )
     parser.add_argument("--record", action="store_true", help="write docs/performance.md")
+    parser.add_argument(
+        "--fault",
+        choices=("redis", "postgres"),
+        help="stop and start a private server of this kind during one stage",
+    )
+    parser.add_argument(
+        "--fault-stage", type=int, help="the stage of the fault, from 1 (default: the middle one)"
+    )
+    parser.add_argument("--fault-at", type=float, default=10, help="seconds into that stage")
+    parser.add_argument("--fault-seconds", type=float, default=10, help="how long it is down")
     parser.add_argument("--users", type=int, help=argparse.SUPPRESS)  # seed
     parser.add_argument("--lifetime", type=int, help=argparse.SUPPRESS)  # seed
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)  # seed
@@ -1299,6 +1796,12 @@ def parse_args() -> argparse.Namespace:
         parser.error("--stages: virtual users per stage, at least 2 each (8,32,64)")
     if args.listings < 1_000:
         parser.error("--listings must be at least 1000")
+    if args.fault_stage is None:
+        args.fault_stage = len(args.stage_list) // 2 + 1
+    if not 1 <= args.fault_stage <= len(args.stage_list):
+        parser.error(f"--fault-stage: a stage from 1 to {len(args.stage_list)}")
+    if args.fault_at < 0 or args.fault_seconds <= 0 or args.fault_at >= args.seconds:
+        parser.error("--fault-at: within the stage; --fault-seconds: more than 0")
     return args
 
 
@@ -1321,25 +1824,37 @@ def main() -> int:
     stop_on_signals()
     started = time.monotonic()
     info = machine()
-    empty_redis()
     secret = secrets.token_urlsafe(48)
     logs = Path(tempfile.mkdtemp(prefix="load-logs-"))
     services: dict[str, Server] = {}
-    with tempfile.TemporaryDirectory(prefix="load-") as scratch:
+    fault: Fault | None = None
+    # The private servers (--fault) are stopped and removed last, after the app's processes.
+    with tempfile.TemporaryDirectory(prefix="load-") as scratch, contextlib.ExitStack() as owned:
         work = Path(scratch)
         feed_search.SOURCE = snapshot(args.source, work)
-        env = environment(work, secret)
         try:
-            prepare_database(args.listings, env)
+            redis_url = REDIS_URL
+            if args.fault == "redis":
+                redis_server = private_redis(owned)
+                redis_url = redis_server.url
+                fault = fault_of(args, redis_server.stop, redis_server.start)
+            else:
+                empty_redis()
+            env = environment(work, secret, redis_url)
+            if args.fault == "postgres":
+                cluster = private_database(args.listings, env, owned)
+                fault = fault_of(args, cluster.stop, cluster.start)
+            else:
+                prepare_database(args.listings, env)
             seeded = seed_users(args, env, work)
             services = start_services(env, work, logs)
-            outcome = load(args, services, seeded, secret)
+            outcome = load(args, services, seeded, secret, fault, redis_url)
         finally:
             for service in services.values():
                 service.stop()
             log(f"server logs: {logs}")
     stages, checks, ledger, verdict = outcome
-    text = report(stages, checks, ledger, verdict)
+    text = report(stages, checks, ledger, verdict, fault)
     sys.stdout.write(text + "\n")
     if args.record:
         record(text, args, info)
@@ -1347,6 +1862,26 @@ def main() -> int:
         shutil.rmtree(logs, ignore_errors=True)  # kept when something failed
     log(f"done in {time.monotonic() - started:.0f} s: {'PASS' if verdict else 'FAIL'}")
     return 0 if verdict else 1
+
+
+def restart_exited(services: dict[str, Server]) -> list[str]:
+    """The services that exited under the fault, each started again (its log kept aside), so
+    that the drain and the sweep still run, as after a container's restart."""
+    exited = []
+    for name, service in services.items():
+        if service.process is not None and service.process.poll() is None:
+            continue
+        exited.append(name)
+        log(f"{name} exited under the fault (its log: {name}-exited.log); starting it again")
+        service.log_path.rename(service.log_path.with_name(f"{name}-exited.log"))
+        service.start()
+    return exited
+
+
+def fault_of(
+    args: argparse.Namespace, stop: Callable[[], None], start: Callable[[], None]
+) -> Fault:
+    return Fault(args.fault, args.fault_stage - 1, args.fault_at, args.fault_seconds, stop, start)
 
 
 def seed_users(args: argparse.Namespace, env: dict[str, str], work: Path) -> list[dict[str, str]]:
@@ -1391,17 +1926,36 @@ def load(
     services: dict[str, Server],
     seeded: list[dict[str, str]],
     secret: str,
+    fault: Fault | None,
+    redis_url: str,
 ) -> tuple[list[Stage], list[tuple[bool, str]], Ledger, bool]:
     ledger = Ledger()
     _status, body = http_get(f"http://127.0.0.1:{WEB_PORT}/api/v1/promotions/plans/")
     plan = min(json.loads(body), key=lambda p: int(p["days"]))
-    world = World(ledger, [], plan, secret, args.think, photo())
+    world = World(ledger, [], plan, secret, args.think, photo(), fault)
     world.users = [VirtualUser(index, row, world) for index, row in enumerate(seeded)]
     with pg_connect(DB_NAME) as conn:
         drift_before = favorite_drift(conn)
-    stages = asyncio.run(run_stages(world, services, args.stage_list, args.seconds))
+    stages = asyncio.run(run_stages(world, services, args.stage_list, args.seconds, redis_url))
+    exited = restart_exited(services) if fault is not None else []
     drain(ledger, args.drain)
+    if fault is not None:
+        fault.sweep = sweep(ledger, redis_url, args.drain)
     checks = check(ledger, world.users, drift_before)
+    if fault is not None:
+        checks += fault_checks(fault)
+        checks.append(
+            (
+                not exited,
+                f"processes: {', '.join(exited) or 'none'} (of {', '.join(services)}) exited"
+                " under the fault"
+                + (
+                    " (started again for the sweep, as docker-compose's `restart:` would)"
+                    if exited
+                    else ""
+                ),
+            )
+        )
     counts = {kind: sum(s.count(kind) for s in stages) for kind in ("5xx", "unexpected", "error")}
     total = sum(sum(s.outcomes.values()) for s in stages)
     checks.append(

@@ -9,19 +9,16 @@ is not disturbed. Everything is bounded in time and torn down even when a test f
 import io
 import json
 import os
-import pwd
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 import requests
 from celery import Celery
@@ -30,111 +27,13 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect as ws_connect
 
 from listings.tests.conftest import CAR
+from tests.servers import PrivatePostgres, PrivateRedis, free_port, wait_until
 
 pytestmark = pytest.mark.faults
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 POOL_TIMEOUT = 2  # DATABASE_POOL_TIMEOUT of the server: how long a request may wait
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_until(check: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    pytest.fail(f"Gave up after {seconds} s waiting for {what}")
-
-
-class PrivatePostgres:
-    """A throwaway cluster (initdb) that a test may stop and start at will."""
-
-    def __init__(self, root: Path) -> None:
-        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-        initdb = found[-1] if found else Path(shutil.which("initdb") or "/missing/initdb")
-        if not initdb.exists():
-            pytest.fail(
-                "The fault tests start a private PostgreSQL and need its server binaries "
-                "(initdb, pg_ctl): apt-get install postgresql"
-            )
-        self.bin = initdb.parent
-        self.root = root
-        self.port = free_port()
-        self.url = f"postgres://postgres@127.0.0.1:{self.port}/faults"
-        # PostgreSQL refuses to run as root: then its files belong to, and it runs as, postgres.
-        self.as_owner: list[str] = []
-        if os.geteuid() == 0:
-            owner = pwd.getpwnam("postgres")
-            os.chown(root, owner.pw_uid, owner.pw_gid)
-            self.as_owner = ["runuser", "-u", "postgres", "--"]
-
-    def _pg(self, program: str, *args: str, check: bool = True) -> None:
-        command = [*self.as_owner, str(self.bin / program), *args]
-        subprocess.run(command, check=check, capture_output=True, timeout=60)
-
-    def init(self) -> None:
-        data = str(self.root / "data")
-        self._pg("initdb", "-D", data, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8")
-        self.start()
-        with psycopg.connect(self.url.replace("/faults", "/postgres"), autocommit=True) as db:
-            db.execute("CREATE DATABASE faults")
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
-        log = str(self.root / "log")
-        self._pg("pg_ctl", "-D", str(self.root / "data"), "-o", options, "-l", log, "-w", "start")
-
-    def stop(self) -> None:
-        # `fast`: the clients are disconnected mid-session, as in a restart.
-        self._pg("pg_ctl", "-D", str(self.root / "data"), "-m", "fast", "-w", "stop")
-
-    def discard(self) -> None:
-        """Stops it whatever state a failed test left it in (a stopped one just says so)."""
-        self._pg("pg_ctl", "-D", str(self.root / "data"), "-m", "immediate", "stop", check=False)
-
-    def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-        with psycopg.connect(self.url) as db:
-            return db.execute(sql, params).fetchall()
-
-
-class PrivateRedis:
-    def __init__(self) -> None:
-        if shutil.which("redis-server") is None:
-            pytest.fail("The fault tests start a private Redis: apt-get install redis-server")
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                *("redis-server", "--bind", "127.0.0.1", "--port", str(self.port)),
-                *("--save", "", "--appendonly", "no"),
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        wait_until(self.is_up, 10, "the private Redis")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
-
-    def is_up(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as conn:
-                conn.sendall(b"PING\r\n")
-                return conn.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
 
 
 class App:
@@ -215,15 +114,26 @@ class App:
         return self.log.read_text(errors="replace")
 
 
-SETUP = """
+SETUP = f"""
 import json
+from django.utils import timezone
 from accounts.models import User
 from accounts.tokens import issue_tokens
-users = {}
+from listings.models import Listing
+from listings.serializers import ListingCreateSerializer
+from listings.services.listings import listing_create
+out = {{}}
 for name, phone in (("seller", "+996700900001"), ("buyer", "+996700900002")):
-    user, _ = User.objects.get_or_create(phone=phone, defaults={"display_name": name})
-    users[name] = issue_tokens(user)["access"]
-print(json.dumps(users))
+    user, _ = User.objects.get_or_create(phone=phone, defaults={{"display_name": name}})
+    out[name] = issue_tokens(user)["access"]
+# A published listing of the seller's, for the buyer to write about.
+serializer = ListingCreateSerializer(data=json.loads({json.dumps(json.dumps(CAR))}))
+serializer.is_valid(raise_exception=True)
+seller = User.objects.get(phone="+996700900001")
+listing, _ = listing_create(author=seller, data=dict(serializer.validated_data))
+Listing.objects.filter(pk=listing.pk).update(status="active", published_at=timezone.now())
+out["active_listing"] = str(listing.pk)
+print(json.dumps(out))
 """
 
 
@@ -275,8 +185,16 @@ def assert_unavailable(response: requests.Response) -> None:
     assert int(response.headers["Retry-After"]) > 0
 
 
-def redis_down_checks(app: App, tokens: dict[str, str], listing_id: str) -> None:
+def redis_down_checks(app: App, tokens: dict[str, str], listing_id: str, thread_id: str) -> None:
     seller = bearer(tokens["seller"])
+    # Chat over REST keeps working (its send limit is not counted while Redis is down).
+    sent = requests.post(
+        f"{app.base}/api/v1/chat/threads/{thread_id}/messages/",
+        json={"body": "Ещё продаёте?", "client_id": "during-outage"},
+        headers=bearer(tokens["buyer"]),
+        timeout=10,
+    )
+    assert sent.status_code == 201, sent.text
     # A new socket is accepted and closed with 1013, not dropped or answered 500.
     assert socket_outcome(app, tokens["buyer"]) == 1013
     assert requests.get(f"{app.base}/api/v1/listings/feed/", timeout=10).status_code == 200
@@ -323,6 +241,13 @@ def test_with_redis_down_the_api_serves_otp_refuses_sockets_close_and_sweeps_rec
         timeout=10,
     )
     assert upload.status_code == 201, upload.text
+    thread = requests.post(
+        f"{app.base}/api/v1/chat/threads/",
+        json={"listing_id": tokens["active_listing"]},
+        headers=bearer(tokens["buyer"]),
+        timeout=10,
+    )
+    assert thread.status_code == 201, thread.text
     assert socket_outcome(app, tokens["buyer"]) == "open"
     url = f"ws://127.0.0.1:{app.port}/ws/chat/"
     with ws_connect(url, subprotocols=["bearer", tokens["buyer"]]) as open_socket:
@@ -332,7 +257,7 @@ def test_with_redis_down_the_api_serves_otp_refuses_sockets_close_and_sweeps_rec
             with pytest.raises(ConnectionClosed):
                 open_socket.recv(timeout=5)
             assert open_socket.close_code == 1013
-            redis_down_checks(app, tokens, listing_id)
+            redis_down_checks(app, tokens, listing_id, thread.json()["id"])
         finally:
             redis.start()
     assert "its sweep will retry" in app.server_log()

@@ -328,6 +328,18 @@ def test_a_user_may_send_20_messages_in_10_seconds(buyer: Any, thread: Thread) -
     assert Message.objects.count() == 20
 
 
+def test_the_send_limit_lets_messages_through_while_its_store_is_down(
+    buyer: Any, thread: Thread, settings: Any
+) -> None:
+    # Nothing listens on port 1: the limit's Redis is down, and only the limit uses it here.
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+
+    response = send(buyer, thread, "Здравствуйте!", "c-outage")
+
+    assert response.status_code == 201, response.content
+    assert Message.objects.filter(thread=thread, client_id="c-outage").exists()
+
+
 def test_sent_messages_are_counted_for_metrics(
     buyer: Any, thread: Thread, django_capture_on_commit_callbacks: Any
 ) -> None:
