@@ -67,8 +67,17 @@ def _valid(serializer_class: type, request: Request, *, partial: bool = False) -
     return dict(serializer.validated_data)
 
 
-def _business(request: Request, business: Business, code: int = status.HTTP_200_OK) -> Response:
-    member = membership_of(user=request.user, business_id=business.pk) is not None
+def _business(
+    request: Request,
+    business: Business,
+    code: int = status.HTTP_200_OK,
+    *,
+    member: bool | None = None,
+) -> Response:
+    """The business as the caller sees it; `member` when the view already knows (its admin
+    has just written it), else looked up."""
+    if member is None:
+        member = membership_of(user=request.user, business_id=business.pk) is not None
     context = {"request": request, "member": member}
     return Response(BusinessSerializer(business, context=context).data, status=code)
 
@@ -93,7 +102,7 @@ class BusinessCreateView(APIView):
         business = business_create(
             owner=_user(request), data=_valid(BusinessWriteSerializer, request)
         )
-        return _business(request, business, status.HTTP_201_CREATED)
+        return _business(request, business, status.HTTP_201_CREATED, member=True)
 
 
 class BusinessView(APIView):
@@ -112,9 +121,8 @@ class BusinessView(APIView):
     def patch(self, request: Request, pk: Any) -> Response:
         business = business_get_for_admin(user=request.user, business_id=pk)
         data = _valid(BusinessWriteSerializer, request, partial=True)
-        return _business(
-            request, business_update(business=business, actor=_user(request), data=data)
-        )
+        updated = business_update(business=business, actor=_user(request), data=data)
+        return _business(request, updated, member=True)
 
 
 class LogoView(APIView):
@@ -133,9 +141,8 @@ class LogoView(APIView):
     def post(self, request: Request, pk: Any) -> Response:
         business = business_get_for_admin(user=request.user, business_id=pk)
         upload = _valid(LogoSerializer, request)["file"]
-        return _business(
-            request, business_set_logo(business=business, actor=_user(request), upload=upload)
-        )
+        updated = business_set_logo(business=business, actor=_user(request), upload=upload)
+        return _business(request, updated, member=True)
 
 
 class MembersView(APIView):

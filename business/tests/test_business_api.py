@@ -147,6 +147,20 @@ def test_its_admins_edit_the_profile_the_verified_flag_is_not_theirs(
     assert entry.data == {"fields": ["description", "phone", "city"]}
 
 
+def test_an_edit_reads_the_admins_membership_once(
+    business: Business, owner: Any, django_assert_num_queries: Any
+) -> None:
+    client = client_for(owner)
+
+    # The admin's membership, the business locked, its update and audit entry inside a
+    # savepoint, the listings count of the answer: no second membership lookup for it.
+    with django_assert_num_queries(7):
+        response = client.patch(url(business), {"city": "Ош"}, format="json")
+
+    assert response.status_code == 200, response.content
+    assert response.json()["city"] == "Ош"
+
+
 def test_a_seller_cannot_edit_the_profile_and_an_outsider_gets_404(
     business: Business, seller: Any, outsider: Any
 ) -> None:
