@@ -10,7 +10,7 @@ from chat.selectors import thread_list, threads_of_user
 from chat.tests.conftest import active_listing, open_thread
 from listings.models import Listing, Status
 from tests.factories import UserFactory
-from tests.plans import whole_reads
+from tests.plans import crowd, whole_reads
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +52,7 @@ def test_the_thread_list_is_read_through_indexes(
 ) -> None:
     open_thread(buyer, active_listing(author))
     open_thread(buyer, active_listing(dealer_seller, business_id=str(dealer.pk)))
+    crowd()
 
     for user in (buyer, author, dealer_admin, dealer_seller):
         assert whole_reads(thread_list(user=user).order_by("-last_activity_at")[:20]) == []

@@ -17,7 +17,7 @@ from listings.permissions import (
 from listings.selectors import listings_of_user, with_card_data
 from listings.tests.conftest import create
 from tests.factories import UserFactory
-from tests.plans import whole_reads
+from tests.plans import crowd, whole_reads
 
 pytestmark = pytest.mark.django_db
 
@@ -107,6 +107,7 @@ def test_the_seller_side_of_an_outsider_is_empty(world: dict[str, Any]) -> None:
 def test_ones_own_listing_and_ones_listings_are_read_through_indexes(
     world: dict[str, Any],
 ) -> None:
+    crowd()
     for who, key in (("author", "personal"), ("admin", "dealer")):
         user = world[who]
         draft = world[key][Status.DRAFT]
