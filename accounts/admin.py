@@ -7,27 +7,20 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from .admin_audit import AuditedModelAdmin
+from .admin_audit import AuditedModelAdmin, ReadOnly
 from .models import AuditEntry, Consent, Role, User
 from .phone import normalize_phone
 from .services import user_ban, user_set_role
 
 
-class ConsentInline(admin.TabularInline):
+class ConsentInline(ReadOnly, admin.TabularInline):
     """The user's consent history, as recorded; nobody edits a legal decision after the fact."""
 
     model = Consent
     extra = 0
-    can_delete = False
     fields = ("created_at", "kind", "version", "accepted", "ip_address", "user_agent")
     readonly_fields = fields
     ordering = ("-created_at",)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class UserCreationForm(forms.ModelForm):

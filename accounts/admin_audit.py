@@ -56,3 +56,21 @@ def audit_every_admin(site: admin.AdminSite) -> None:
         site.register(
             model, type(f"Audited{model_admin.__name__}", (AuditedModelAdmin, model_admin), {})
         )
+
+
+class ReadOnly:
+    """For a model admin or an inline: staff with the view permission look; nobody adds,
+    changes or deletes here (records such as payments, messages and audit trails)."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyAdmin(ReadOnly, AuditedModelAdmin):
+    pass

@@ -13,7 +13,7 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_audit import AuditedModelAdmin
+from accounts.admin_audit import AuditedModelAdmin, ReadOnly, ReadOnlyAdmin
 from accounts.models import User
 from accounts.phone import normalize_phone
 from marketplace.api.errors import DomainError
@@ -31,26 +31,8 @@ from .services.profile import PROFILE_FIELDS, business_set_verified, business_up
 from .services.team import member_add, member_remove, member_set_role
 
 
-class ReadOnlyAdmin(AuditedModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnly, admin.TabularInline):
     extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class MembershipFormSet(BaseInlineFormSet):

@@ -5,27 +5,13 @@ unless an admin grants it); nobody writes a message or changes a thread here: th
 stays as the participants left it.
 """
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_audit import AuditedModelAdmin
+from accounts.admin_audit import AuditedModelAdmin, ReadOnly
 
 from .models import Block, Message, Thread
-
-
-class ReadOnly:
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class MessageInline(ReadOnly, admin.TabularInline):

@@ -8,22 +8,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_audit import AuditedModelAdmin
+from accounts.admin_audit import ReadOnlyAdmin
 from marketplace.offers_admin import OfferAdmin
 
 from .models import Payment, PaymentEvent, Plan, Promotion
 from .services.payments import payment_mark_refunded
-
-
-class ReadOnlyAdmin(AuditedModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Plan)
