@@ -31,7 +31,6 @@ import platform
 import resource
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -45,7 +44,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
     sys.path[0] = str(ROOT)  # `chat` is the Django app, not this file
-from bench.feed_search import CLOCK_TICKS, proc_table  # noqa: E402 - after the path fix
+from bench.feed_search import CLOCK_TICKS, proc_table, stop_group  # noqa: E402 - after the path fix
 
 VENV_BIN = Path(sys.executable).parent
 DOC_PATH = ROOT / "docs" / "performance.md"
@@ -283,15 +282,7 @@ class Server:
         raise SystemExit(f"{self.kind} server did not become healthy:\n{tail}")
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        pgid = os.getpgid(self.process.pid)
-        os.killpg(pgid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(pgid, signal.SIGKILL)
-            self.process.wait(timeout=5)
+        stop_group(self.process)
 
 
 # --- The clients ----------------------------------------------------------------------------

@@ -953,6 +953,22 @@ class CpuSample:
     database: dict[int, int]
 
 
+def stop_group(process: subprocess.Popen[bytes] | None) -> None:
+    """Stops a server started in its own process group: TERM, then KILL after 15 s, and KILL
+    for any worker left behind by its master."""
+    if process is None or process.poll() is not None:
+        return
+    pgid = os.getpgid(process.pid)
+    os.killpg(pgid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(pgid, signal.SIGKILL)
+        process.wait(timeout=5)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
 class Server:
     def __init__(self, shape: str, env: dict[str, str], work: Path) -> None:
         self.shape = shape
@@ -1020,17 +1036,7 @@ class Server:
         )
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        pgid = os.getpgid(self.process.pid)
-        os.killpg(pgid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(pgid, signal.SIGKILL)
-            self.process.wait(timeout=5)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGKILL)  # workers left behind by the master
+        stop_group(self.process)
 
 
 def machine_busy_ticks() -> int:

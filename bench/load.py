@@ -1798,9 +1798,11 @@ def parse_args() -> argparse.Namespace:
         parser.error("--listings must be at least 1000")
     if args.fault_stage is None:
         args.fault_stage = len(args.stage_list) // 2 + 1
-    if not 1 <= args.fault_stage <= len(args.stage_list):
+    # The fault's options matter only with a fault: a plain short run is not refused for them.
+    if args.fault is not None and not 1 <= args.fault_stage <= len(args.stage_list):
         parser.error(f"--fault-stage: a stage from 1 to {len(args.stage_list)}")
-    if args.fault_at < 0 or args.fault_seconds <= 0 or args.fault_at >= args.seconds:
+    bad_timing = args.fault_at < 0 or args.fault_seconds <= 0 or args.fault_at >= args.seconds
+    if args.fault is not None and bad_timing:
         parser.error("--fault-at: within the stage; --fault-seconds: more than 0")
     return args
 
