@@ -41,6 +41,8 @@ class WatchedConnection(psycopg.Connection[Any]):
 
 class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, settings_dict: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        # Set here, not in the settings, which cannot import a database backend; every
+        # thread's wrapper sees the same dict, so this is done once in effect.
         pool = settings_dict.get("OPTIONS", {}).get("pool")
         if isinstance(pool, dict):
             pool.setdefault("connection_class", WatchedConnection)
