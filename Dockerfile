@@ -31,8 +31,8 @@ COPY . .
 
 # Static files are collected at build time. The variables below exist only for this RUN step
 # (they are not ENV, so they never reach the running container); real values are supplied at
-# run time. Production settings insist on a SECRET_KEY of 32+ characters and a JWT_SIGNING_KEY
-# that differs from it, hence the long, distinct dummies.
+# run time. Production settings insist on a SECRET_KEY and a JWT_SIGNING_KEY of 32+ characters
+# that differ, hence the long, distinct dummies.
 # The code stays owned by root and read-only for the app user; only MEDIA_ROOT is writable
 # (a named volume mounted there inherits this ownership).
 RUN SECRET_KEY=build-only-secret-key-not-used-at-runtime \

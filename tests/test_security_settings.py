@@ -2,7 +2,8 @@
 
 Already proven elsewhere and not repeated here:
 - `tests/test_settings.py`: `check --deploy --fail-level WARNING` passes with the production
-  env; production refuses a missing or short SECRET_KEY and malformed values.
+  env; production refuses a missing or short SECRET_KEY, a short JWT_SIGNING_KEY and malformed
+  values.
 - `tests/test_operations.py`: the security headers on API responses; CORS allows a configured
   origin (simple and preflight), ignores others on a simple request, and stays off non-API paths.
 - `tests/test_tokens_hardening.py`: the JWT algorithm is fixed (HS256) and others are refused.

@@ -60,6 +60,19 @@ def test_settings_refuse_a_short_secret_key() -> None:
     assert "SECRET_KEY must be at least 32 characters" in result.stderr
 
 
+def test_settings_refuse_a_short_jwt_signing_key() -> None:
+    result = run_django({**PRODUCTION_ENV, "JWT_SIGNING_KEY": "k"}, "check")
+
+    assert result.returncode != 0
+    assert "JWT_SIGNING_KEY must be at least 32 characters" in result.stderr
+
+
+def test_settings_take_a_jwt_signing_key_of_32_characters() -> None:
+    result = run_django({**PRODUCTION_ENV, "JWT_SIGNING_KEY": "j" * 32}, "check")
+
+    assert result.returncode == 0, result.stderr
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [
