@@ -63,3 +63,10 @@ class PayloadTooLarge(DomainError):
     status_code = 413
     code = "payload_too_large"
     message = _("The file is too large.")
+
+
+class ImageTooLarge(DomainError):
+    """More pixels than the upload's kind allows (`max_pixels` beside the code)."""
+
+    code = "image_too_large"
+    message = _("The image has too many pixels. Upload a smaller one.")

@@ -172,6 +172,9 @@ class AvatarView(APIView):
         request=AvatarSerializer,
         responses={
             200: ProfileSerializer,
+            400: OpenApiResponse(
+                ERROR, description="Invalid input; `image_too_large`: more than 25 MP."
+            ),
             415: OpenApiResponse(ERROR, description="`unsupported_media_type`: not a picture."),
         },
         operation_id="me_avatar",

@@ -133,6 +133,9 @@ class LogoView(APIView):
         request={"multipart/form-data": LogoSerializer},
         responses={
             200: BusinessSerializer,
+            400: OpenApiResponse(
+                ERROR, description="Invalid input; `image_too_large`: more than 25 MP."
+            ),
             413: OpenApiResponse(ERROR, description="`payload_too_large`"),
             415: OpenApiResponse(ERROR, description="`unsupported_media_type`"),
         },

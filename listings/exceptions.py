@@ -57,3 +57,8 @@ class UnsupportedMediaType(DomainError):
 class MediaLimitReached(DomainError):
     code = "media_limit_reached"
     message = _("A listing can have at most 1 video, 20 photos and 5 panoramas.")
+
+
+class VideoTooLong(DomainError):
+    code = "video_too_long"
+    message = _("The video is too long: at most %(seconds)d seconds.")

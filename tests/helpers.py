@@ -1,6 +1,8 @@
 """Assertions shared by the test suites of every app."""
 
+import struct
 import threading
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -38,3 +40,20 @@ def run_concurrently(count: int, work: Callable[[int], Any]) -> list[Any]:
     for thread in threads:
         thread.join()
     return results
+
+
+def flat_png(width: int, height: int) -> bytes:
+    """A black 1-bit PNG of this size, written row by row: a few KB on disk however many
+    pixels it claims, made without ever holding them in memory."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    row = bytes(1 + (width + 7) // 8)  # filter byte 0, then the row's bits
+    compressor = zlib.compressobj(9)
+    pixels = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )

@@ -9,6 +9,7 @@ Already proven elsewhere and not repeated here:
 """
 
 import io
+import threading
 from typing import Any
 
 import pytest
@@ -19,9 +20,10 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
-from PIL import Image
+from PIL import Image, ImageFile
 from PIL.PngImagePlugin import PngInfo
 
+from accounts import images
 from accounts.models import Role, User
 from accounts.services import user_set_role
 from accounts.tokens import issue_tokens
@@ -31,7 +33,7 @@ from listings.models import Listing, ListingMedia
 from listings.tests.conftest import CAR, client_for
 from marketplace.asgi import application
 from tests.factories import UserFactory
-from tests.helpers import assert_error
+from tests.helpers import assert_error, flat_png
 
 pytestmark = pytest.mark.django_db
 
@@ -350,3 +352,78 @@ def test_a_gifar_is_refused_and_nothing_is_stored(user: User, target: str) -> No
 
     assert_error(response, 415, "unsupported_media_type")
     assert names == []
+
+
+# --- Pixels -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def decoded(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """The sizes of the pictures whose pixels were decoded."""
+    sizes: list[tuple[int, int]] = []
+    load = ImageFile.ImageFile.load
+
+    def spy(image: ImageFile.ImageFile) -> Any:
+        sizes.append(image.size)
+        return load(image)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", spy)
+    return sizes
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_small_png_claiming_a_hundred_million_pixels_is_refused_undecoded(
+    user: User, target: str, decoded: list[tuple[int, int]]
+) -> None:
+    content = flat_png(9990, 9990)
+    assert len(content) < 100_000  # the premise: small on disk, just under Pillow's error
+
+    response, names = upload_to(user, target, content, "flat.png")
+
+    error = assert_error(response, 400, "image_too_large")
+    assert error["max_pixels"] < 9990 * 9990
+    assert names == []
+    assert decoded == []
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_picture_pillow_warns_about_is_refused(
+    user: User, target: str, monkeypatch: pytest.MonkeyPatch, decoded: list[tuple[int, int]]
+) -> None:
+    # Below every cap of ours, above Pillow's warning threshold and below its error.
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 2000)
+
+    response, names = upload_to(user, target, jpeg((64, 48)), "photo.jpg")
+
+    assert_error(response, 400, "image_too_large")
+    assert names == []
+    assert decoded == []
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_pictures_wait_for_a_decoding_slot_and_are_told_to_retry_without_one(
+    user: User, target: str, monkeypatch: pytest.MonkeyPatch, decoded: list[tuple[int, int]]
+) -> None:
+    slots = threading.BoundedSemaphore(1)
+    monkeypatch.setattr(images, "_decoding", slots)
+    monkeypatch.setattr(images, "DECODE_WAIT_S", 0.05)
+    assert slots.acquire(blocking=False)  # another upload is being decoded
+
+    try:
+        response, names = upload_to(user, target, jpeg(), "photo.jpg")
+    finally:
+        slots.release()  # a ValueError had the refused upload given back a slot it never took
+
+    assert_error(response, 503, "service_unavailable")
+    assert names == []
+    assert decoded == []
+
+
+def test_the_decoding_slots_are_the_setting(settings: LazySettings) -> None:
+    # One BoundedSemaphore per process: it refuses a release beyond its initial value.
+    taken = [images._decoding.acquire(blocking=False) for _ in range(10)]
+    try:
+        assert taken.count(True) == settings.IMAGE_DECODE_CONCURRENCY
+    finally:
+        for _ in range(taken.count(True)):
+            images._decoding.release()

@@ -3146,7 +3146,7 @@ export interface operations {
                     "application/json": components["schemas"]["Business"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input; `image_too_large`: more than 25 MP. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6003,7 +6003,7 @@ export interface operations {
                     "application/json": components["schemas"]["Profile"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input; `image_too_large`: more than 25 MP. */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -2,8 +2,9 @@
 
 The real type of an upload is sniffed from its bytes, never taken from its name or
 Content-Type. Photos and panoramas are re-encoded (no EXIF, no GPS, orientation applied).
-Videos are stored as uploaded and then, in `listings.process_video`, get a poster, their
-duration and a rendition every phone plays: H.264/AAC in MP4, without the uploader's metadata.
+Videos are measured by ffprobe at upload (a longer or many-framed one is refused) and stored as
+uploaded; then, in `listings.process_video`, they get a poster, their duration and a rendition
+every phone plays: H.264/AAC in MP4, without the uploader's metadata.
 
 Positions of a listing's media stay unique and contiguous (0..n-1): every change renumbers
 them with the listing row locked, the same lock that holds the per-kind limits.
@@ -29,14 +30,15 @@ from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models.fields.files import FieldFile
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 from accounts.exceptions import PayloadTooLarge
+from accounts.images import open_picture
 from accounts.models import User
 from accounts.services import audit_record
 from marketplace.celery import enqueue_on_commit
 
-from ..exceptions import MediaLimitReached, UnsupportedMediaType
+from ..exceptions import MediaLimitReached, UnsupportedMediaType, VideoTooLong
 from ..models import Listing, ListingMedia, MediaKind, MediaProcessing, Status
 from .listings import listing_note_media_change
 
@@ -44,17 +46,20 @@ logger = logging.getLogger(__name__)
 
 MEDIA_LIMITS: dict[str, int] = {MediaKind.VIDEO: 1, MediaKind.IMAGE: 20, MediaKind.PANORAMA: 5}
 
-IMAGE_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
 # The longest side kept: a photo fills a phone screen; a 360° panorama keeps its detail.
 IMAGE_MAX_SIDE: dict[str, int] = {MediaKind.IMAGE: 2048, MediaKind.PANORAMA: 8192}
+# The most pixels an upload may have, read from its header before decoding.
+IMAGE_MAX_PIXELS: dict[str, int] = {MediaKind.IMAGE: 40_000_000, MediaKind.PANORAMA: 40_000_000}
 THUMBNAIL_SIDE = 480
 JPEG_QUALITY = 85
 
 FFPROBE = shutil.which("ffprobe") or "/usr/bin/ffprobe"
 FFMPEG = shutil.which("ffmpeg") or "/usr/bin/ffmpeg"
-PROBE_TIMEOUT_S = 30
-# Below the task's soft time limit, so a stuck encode ends as `failed`, not as a killed task.
-ENCODE_TIMEOUT_S = 15 * 60
+# The upload waits for ffprobe: a well-formed file answers in well under a second.
+PROBE_TIMEOUT_S = 10
+# A few times real time for the longest video allowed; below the task's soft time limit, so a
+# stuck encode ends as `failed`, not as a killed task.
+ENCODE_TIMEOUT_S = 60 + 3 * settings.VIDEO_MAX_DURATION_SECONDS
 RENDITION_MAX_SIDE = 1920
 POSTER_MAX_SIDE = 1280
 # ISO-BMFF brands of still images (HEIF, AVIF): an `ftyp` box, but not a video.
@@ -95,6 +100,8 @@ class Probe:
     pix_fmt: str
     audio_codecs: tuple[str, ...]
     duration_s: Decimal | None
+    # The video stream's packets, counted up to one past VIDEO_MAX_FRAMES.
+    frames: int
 
 
 def _run(command: list[str], *, timeout: float) -> subprocess.CompletedProcess[bytes]:
@@ -102,26 +109,43 @@ def _run(command: list[str], *, timeout: float) -> subprocess.CompletedProcess[b
     return subprocess.run(command, capture_output=True, timeout=timeout, check=True)  # noqa: S603
 
 
-def probe_video(path: str, container: str) -> Probe | None:
-    """The first real video stream (not cover art) and the duration; None if there is none."""
-    output = _run(
-        [
-            FFPROBE,
-            "-v",
-            "error",
-            "-protocol_whitelist",
-            "file",
-            "-f",
-            DEMUXERS[container],
-            "-show_entries",
-            "stream=codec_type,codec_name,pix_fmt:stream_disposition=attached_pic:format=duration",
-            "-of",
-            "json",
-            path,
-        ],
-        timeout=PROBE_TIMEOUT_S,
-    ).stdout
+def _ffprobe(path: str, container: str, *arguments: str) -> dict[str, Any]:
+    command = [FFPROBE, "-v", "error", "-protocol_whitelist", "file", "-f", DEMUXERS[container]]
+    output = _run([*command, *arguments, "-of", "json", path], timeout=PROBE_TIMEOUT_S).stdout
     info = json.loads(output or b"{}")
+    return info if isinstance(info, dict) else {}
+
+
+def _seconds(value: Any) -> Decimal | None:
+    try:
+        seconds = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (TypeError, InvalidOperation):
+        return None
+    return seconds if seconds.is_finite() and seconds >= 0 else None
+
+
+def _count(value: Any) -> int:
+    try:
+        return max(0, int(value))
+    except (TypeError, ValueError):
+        return 0
+
+
+def probe_video(path: str, container: str) -> Probe | None:
+    """The first real video stream (not cover art), the duration and the frames; None if there
+    is no video stream.
+
+    The duration is the longer of the container's and the stream's, so timestamps that leap
+    ahead (a few frames claiming minutes) count in full. The frames are the stream's packets
+    counted without decoding, stopping one past the limit, whatever the header claims.
+    """
+    info = _ffprobe(
+        path,
+        container,
+        "-show_entries",
+        "stream=codec_type,codec_name,pix_fmt,duration,nb_frames"
+        ":stream_disposition=attached_pic:format=duration",
+    )
     streams = info.get("streams") or []
     videos = [
         s
@@ -130,19 +154,36 @@ def probe_video(path: str, container: str) -> Probe | None:
     ]
     if not videos:
         return None
-    try:
-        duration: Decimal | None = Decimal(str(info["format"]["duration"])).quantize(
-            Decimal("0.01")
-        )
-    except (KeyError, TypeError, InvalidOperation):
-        duration = None
+    durations = [
+        _seconds((info.get("format") or {}).get("duration")),
+        _seconds(videos[0].get("duration")),
+    ]
+    known = [duration for duration in durations if duration is not None]
+    counted = _ffprobe(
+        path,
+        container,
+        *("-select_streams", "V:0", "-count_packets"),
+        *("-read_intervals", f"%+#{settings.VIDEO_MAX_FRAMES + 1}"),
+        *("-show_entries", "stream=nb_read_packets"),
+    )
+    frames = [_count(videos[0].get("nb_frames"))]
+    frames += [_count(s.get("nb_read_packets")) for s in counted.get("streams") or []]
     return Probe(
         video_codec=str(videos[0].get("codec_name", "")),
         pix_fmt=str(videos[0].get("pix_fmt", "")),
         audio_codecs=tuple(
             str(s.get("codec_name", "")) for s in streams if s.get("codec_type") == "audio"
         ),
-        duration_s=duration,
+        duration_s=max(known) if known else None,
+        frames=max(frames),
+    )
+
+
+def too_long(probe: Probe) -> bool:
+    """Longer than VIDEO_MAX_DURATION_SECONDS, or more frames than VIDEO_MAX_FRAMES."""
+    duration = probe.duration_s or 0
+    return (
+        duration > settings.VIDEO_MAX_DURATION_SECONDS or probe.frames > settings.VIDEO_MAX_FRAMES
     )
 
 
@@ -184,6 +225,11 @@ def _prepare_video(upload: UploadedFile) -> PreparedVideo:
             probe = None
     if probe is None:
         raise UnsupportedMediaType
+    if too_long(probe):
+        raise VideoTooLong(
+            VideoTooLong.message % {"seconds": settings.VIDEO_MAX_DURATION_SECONDS},
+            extra={"max_duration_s": settings.VIDEO_MAX_DURATION_SECONDS},
+        )
     return PreparedVideo(container=container, duration_s=probe.duration_s)
 
 
@@ -207,7 +253,9 @@ def _flattened(picture: Image.Image) -> Image.Image:
 
 def _jpeg(picture: Image.Image, icc_profile: bytes | None) -> bytes:
     encoded = io.BytesIO()
-    # A fresh file: EXIF (GPS, camera serials) and XMP are gone; the colour profile stays.
+    # A fresh file of the pixels and the colour profile: EXIF (GPS, camera serials), XMP and
+    # comments are gone (Pillow would copy a JPEG comment from `info`).
+    picture.info = {}
     picture.save(
         encoded,
         format="JPEG",
@@ -221,23 +269,17 @@ def _jpeg(picture: Image.Image, icc_profile: bytes | None) -> bytes:
 
 def _prepare_image(upload: UploadedFile, kind: str) -> PreparedImage:
     side = IMAGE_MAX_SIDE[kind]
-    upload.seek(0)
-    try:
-        with Image.open(upload) as image:
-            if image.format not in IMAGE_FORMATS:
-                raise UnsupportedMediaType
-            # A JPEG far above the limit decodes straight at a fraction of its size.
-            scale = min(1.0, side / max(image.size))
-            image.draft(
-                "RGB", (max(1, int(image.width * scale)), max(1, int(image.height * scale)))
-            )
-            image.load()
-            # A CMYK profile does not describe the RGB pixels written below.
-            icc = image.info.get("icc_profile") if image.mode in ("RGB", "RGBA") else None
-            picture = _flattened(ImageOps.exif_transpose(image))
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
-        raise UnsupportedMediaType from None
-    picture.thumbnail((side, side), Image.Resampling.LANCZOS)
+    with open_picture(
+        upload, max_pixels=IMAGE_MAX_PIXELS[kind], unsupported=UnsupportedMediaType
+    ) as image:
+        # A JPEG far above the limit decodes straight at a fraction of its size.
+        scale = min(1.0, side / max(image.size))
+        image.draft("RGB", (max(1, int(image.width * scale)), max(1, int(image.height * scale))))
+        image.load()
+        # A CMYK profile does not describe the RGB pixels written below.
+        icc = image.info.get("icc_profile") if image.mode in ("RGB", "RGBA") else None
+        picture = _flattened(ImageOps.exif_transpose(image))
+        picture.thumbnail((side, side), Image.Resampling.LANCZOS)
     thumbnail = picture.copy()
     thumbnail.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
     return PreparedImage(picture=_jpeg(picture, icc), thumbnail=_jpeg(thumbnail, icc))
@@ -480,6 +522,8 @@ RENDITION_SCALE = (
 H264_AAC = (
     *("-vf", RENDITION_SCALE, "-c:v", "libx264", "-preset", "veryfast", "-crf", "23"),
     *("-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k"),
+    # The source's own timestamps: a gap stays a gap, never filled with copies of a frame.
+    *("-fps_mode", "passthrough"),
 )
 
 
@@ -501,6 +545,10 @@ def _render(source: str, workdir: str) -> RenderedVideo:
         raise VideoProcessingError(f"ffprobe failed: {exc}") from None
     if probe is None:
         raise VideoProcessingError("no video stream")
+    if too_long(probe):
+        raise VideoProcessingError(
+            f"longer than allowed ({probe.duration_s} s, {probe.frames} frames)"
+        )
 
     poster = os.path.join(workdir, "poster.jpg")
     # A second in, past a black first frame; halfway into a shorter clip.
@@ -518,6 +566,7 @@ def _render(source: str, workdir: str) -> RenderedVideo:
         *_input(source, container),
         *("-map", "0:V:0", "-map", "0:a:0?", "-map_metadata", "-1", "-map_chapters", "-1"),
         *codecs,
+        *("-t", str(settings.VIDEO_MAX_DURATION_SECONDS)),
         *("-movflags", "+faststart", "-f", "mp4", rendition),
     )
     return RenderedVideo(duration_s=probe.duration_s, poster=poster, rendition=rendition)

@@ -13,14 +13,14 @@ import pytest
 from django.conf import LazySettings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import ExifTags, Image
+from PIL import ExifTags, Image, ImageCms, ImageFile
 
 from accounts.models import AuditEntry
 from business.models import Business
 from listings.models import Listing, ListingMedia
 from listings.tests.conftest import client_for, create
 from marketplace.api.body_limit import body_limit_for
-from tests.helpers import assert_error, run_concurrently
+from tests.helpers import assert_error, flat_png, run_concurrently
 
 pytestmark = pytest.mark.django_db
 
@@ -178,6 +178,42 @@ def test_a_photo_keeps_no_exif_or_location_and_is_turned_upright(
             assert len(image.getexif()) == 0
     with open_stored(media.file) as image:
         assert image.size == (48, 64)
+
+
+def test_a_photo_keeps_its_colour_profile_and_no_comment(author: Any, listing_id: str) -> None:
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    comment = b"<script>alert(document.cookie)</script>"
+    content = picture("JPEG", size=(64, 48), icc_profile=icc, comment=comment)
+    with Image.open(io.BytesIO(content)) as original:  # the test's own premise
+        assert original.info["comment"] == comment
+
+    response = upload(author, listing_id, content)
+
+    assert response.status_code == 201, response.content
+    media = stored(response.json()["id"])
+    for field in (media.file, media.thumbnail):
+        raw = default_storage.open(field.name).read()
+        assert b"<script" not in raw
+        with open_stored(field) as image:
+            assert "comment" not in image.info
+            assert "exif" not in image.info
+            assert image.info["icc_profile"] == icc
+
+
+@pytest.mark.parametrize("kind", ["image", "panorama"])
+def test_a_png_of_too_many_pixels_is_refused_from_its_header(
+    author: Any, listing_id: str, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def decode(image: Any) -> None:
+        raise AssertionError("decoded")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", decode)
+
+    response = upload(author, listing_id, flat_png(9990, 9990), kind=kind, name="flat.png")
+
+    error = assert_error(response, 400, "image_too_large")
+    assert error["max_pixels"] == 40_000_000
+    assert not ListingMedia.objects.exists()
 
 
 def test_a_big_photo_is_scaled_to_2048_and_its_thumbnail_to_480(

@@ -70,6 +70,38 @@ def videos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {name: folder / name for name in recipes}
 
 
+def gap_video(path: Path, *, frames: int, gap_s: int) -> Path:
+    """`frames` frames at 10 a second whose last one comes `gap_s` seconds late: a few KB
+    whose timestamps claim minutes. MPEG-4 Part 2, so the rendition is an encode, not a copy."""
+    subprocess.run(
+        [
+            *(FFMPEG, "-nostdin", "-v", "error", "-y", *TEST_PATTERN),
+            *(
+                "-frames:v",
+                str(frames),
+                "-vf",
+                f"setpts='PTS+if(gte(N,{frames - 1}),{gap_s}/TB,0)'",
+            ),
+            *("-fps_mode", "passthrough", "-c:v", "mpeg4", str(path)),
+        ],
+        check=True,
+    )
+    return path
+
+
+def count_frames(path: Path | str) -> int:
+    output = subprocess.run(
+        [
+            *(FFPROBE, "-v", "error", "-count_packets", "-select_streams", "v:0"),
+            *("-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", str(path)),
+        ],
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout
+    return int(output.strip().rstrip(","))
+
+
 def probe(path: Path | str) -> dict[str, Any]:
     output = subprocess.run(
         [
@@ -411,6 +443,105 @@ def test_bytes_that_only_look_like_a_video_are_unsupported(
 ) -> None:
     assert_error(upload_bytes(author, listing_id, content, name), 415, "unsupported_media_type")
     assert not ListingMedia.objects.exists()
+
+
+def test_a_few_frames_claiming_minutes_are_refused_before_any_encode(
+    author: Any, listing_id: str, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    attack = gap_video(tmp_path / "gap.mp4", frames=26, gap_s=228)
+    assert attack.stat().st_size < 100_000  # the premise: a few KB claiming 230 s
+    assert float(probe(attack)["format"]["duration"]) > 180
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = upload_file(author, listing_id, attack)
+
+    error = assert_error(response, 400, "video_too_long")
+    assert error["max_duration_s"] == 180
+    assert not ListingMedia.objects.exists()
+    assert callbacks == []
+
+
+def test_a_video_of_more_frames_than_allowed_is_refused(
+    author: Any, listing_id: str, videos: dict[str, Path], settings: LazySettings
+) -> None:
+    settings.VIDEO_MAX_FRAMES = 9  # the clip is one second at 10 frames a second
+
+    response = upload_file(author, listing_id, videos["vp8.webm"])
+
+    assert_error(response, 400, "video_too_long")
+    assert not ListingMedia.objects.exists()
+
+
+def test_a_video_up_to_the_limits_is_accepted(
+    author: Any, listing_id: str, videos: dict[str, Path], settings: LazySettings
+) -> None:
+    settings.VIDEO_MAX_FRAMES = 10
+    settings.VIDEO_MAX_DURATION_SECONDS = 1
+
+    response = upload_file(author, listing_id, videos["vp8.webm"])
+
+    assert response.status_code == 201, response.content
+
+
+def test_the_rendition_keeps_a_gap_without_filling_it(
+    videos: dict[str, Path],
+    processed: Callable[[Path], ListingMedia],
+    tmp_path: Path,
+) -> None:
+    source = gap_video(tmp_path / "gap.mp4", frames=26, gap_s=20)
+
+    media = processed(source)
+
+    assert media.processing == "ready"
+    rendition = local_copy(media.rendition.name, tmp_path)
+    assert probe(rendition)["streams"][0]["codec_name"] == "h264"  # encoded, not copied
+    assert count_frames(rendition) == 26  # not 22.6 s at a fixed rate: 500-odd frames
+    assert float(probe(rendition)["format"]["duration"]) == pytest.approx(22.6, abs=0.5)
+
+
+def test_the_rendition_stops_at_the_longest_duration_allowed(
+    videos: dict[str, Path],
+    processed: Callable[[Path], ListingMedia],
+    tmp_path: Path,
+    settings: LazySettings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    source = gap_video(tmp_path / "gap.mp4", frames=30, gap_s=20)
+    settings.VIDEO_MAX_DURATION_SECONDS = 3
+    # Past the measurement (a file whose timestamps lie about its length), the encode is cut.
+    monkeypatch.setattr(media_service, "too_long", lambda probe: False)
+
+    media = processed(source)
+
+    assert media.processing == "ready"
+    rendition = local_copy(media.rendition.name, tmp_path)
+    assert float(probe(rendition)["format"]["duration"]) <= 3.05
+    assert count_frames(rendition) == 29
+
+
+def test_a_video_stored_before_a_lower_limit_is_marked_failed(
+    author: Any,
+    listing_id: str,
+    videos: dict[str, Path],
+    settings: LazySettings,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=False):
+        media_id = upload_file(author, listing_id, videos["hevc.mov"]).json()["id"]
+    settings.VIDEO_MAX_FRAMES = 5
+
+    process_video_task(media_id=media_id)
+
+    media = ListingMedia.objects.get(pk=media_id)
+    assert media.processing == "failed"
+    assert not media.rendition
+
+
+def test_the_encode_gives_up_in_time_for_the_longest_video(settings: LazySettings) -> None:
+    # Long enough for a few times real time, shorter than the task's own limits.
+    assert 2 * settings.VIDEO_MAX_DURATION_SECONDS <= media_service.ENCODE_TIMEOUT_S
+    assert media_service.ENCODE_TIMEOUT_S <= 60 + 4 * settings.VIDEO_MAX_DURATION_SECONDS
+    assert process_video_task.soft_time_limit > 2 * media_service.ENCODE_TIMEOUT_S
 
 
 def test_audio_without_a_picture_is_not_a_video(

@@ -350,6 +350,12 @@ BUSINESS_LOGO_MAX_BYTES = 5 * 1024 * 1024
 # A listing's media (listings.services.media): a larger file answers 413.
 MEDIA_VIDEO_MAX_BYTES = 200 * 1024 * 1024
 MEDIA_IMAGE_MAX_BYTES = 15 * 1024 * 1024
+# A longer video, or one of more frames (60 a second by default), is refused at upload as
+# ffprobe measures it; its rendition never runs past the duration either.
+VIDEO_MAX_DURATION_SECONDS = env_int("VIDEO_MAX_DURATION_SECONDS", 180, minimum=1)
+VIDEO_MAX_FRAMES = env_int("VIDEO_MAX_FRAMES", VIDEO_MAX_DURATION_SECONDS * 60, minimum=1)
+# Pictures (photos, avatars, logos) one process decodes at once: each may take a few hundred MB.
+IMAGE_DECODE_CONCURRENCY = env_int("IMAGE_DECODE_CONCURRENCY", 2, minimum=1)
 REQUEST_BODY_LIMITS: list[tuple[str, int]] = [
     (r"^/admin/", 20 * 1024 * 1024),
     (r"^/api/v1/me/avatar/$", AVATAR_MAX_BYTES + 64 * 1024),  # room for multipart framing
