@@ -90,6 +90,15 @@ class Business(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # Whose personal quota the listings of a business that has never paid count against.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     members = models.ManyToManyField(
@@ -131,6 +140,11 @@ class Business(models.Model):
     @property
     def is_uncapped(self) -> bool:
         return self.subscription_status in UNCAPPED_STATUSES
+
+    @property
+    def is_unfunded(self) -> bool:
+        """Never paid and out of its trial: its listings share its creator's personal quota."""
+        return not self.is_uncapped and self.subscription_plan_id is None
 
 
 class Membership(models.Model):

@@ -91,6 +91,8 @@ class PlansView(APIView):
 
 
 class BusinessCreateView(APIView):
+    throttle_scope = "business_create"
+
     @extend_schema(
         request=BusinessWriteSerializer,
         responses={201: BusinessSerializer},

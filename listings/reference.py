@@ -10,7 +10,9 @@ which the app then shows as typed. Car makes and models are brand names: value a
 the same in every language.
 """
 
+import re
 from collections.abc import Iterable
+from functools import cache
 from typing import Any, TypedDict
 
 from django.db.models import Choices
@@ -242,3 +244,31 @@ def reference_data() -> dict[str, Any]:
         "report_reasons": choices(ReportReason),
         "regions": regions(),
     }
+
+
+# --- Known places -------------------------------------------------------------------------------
+
+_PLACE_PREFIX = re.compile(r"^(?:г|с|пгт|ш)\.\s*|^(?:город|село|шаар)\s+")
+_NOT_LETTERS = re.compile(r"[\W_]+")
+
+
+def _place_key(text: str) -> str:
+    """ "г. Кара-Балта", "кара балта" and "kara_balta" alike: case, ё, prefix and separators
+    set aside."""
+    text = text.strip().casefold().replace("ё", "е")
+    return _NOT_LETTERS.sub("", _PLACE_PREFIX.sub("", text))
+
+
+@cache
+def _known_places() -> frozenset[str]:
+    names = []
+    for value, labels, cities in REGIONS:
+        names += [value, *labels]
+        for city, city_labels in cities:
+            names += [city, *city_labels]
+    return frozenset(map(_place_key, names))
+
+
+def is_known_place(text: str) -> bool:
+    """A region or city of the reference list, in any of its languages or its value."""
+    return _place_key(text) in _known_places()

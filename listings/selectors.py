@@ -4,10 +4,11 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Value
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
 
+from business.models import UNCAPPED_STATUSES, Business
 from business.permissions import business_get_public
 from marketplace.api.ids import uuid_or_404
 
@@ -70,11 +71,18 @@ def listings_of_user(
     return with_card_data(listings, user=user).order_by("-created_at")
 
 
+def personal_pool_q(user_id: Any) -> Q:
+    """The listings that share a user's personal limit: his personal ones and those of the
+    businesses he created that never paid and are out of their trial."""
+    unfunded = Business.objects.filter(
+        created_by_id=user_id, subscription_plan__isnull=True
+    ).exclude(subscription_status__in=UNCAPPED_STATUSES)
+    return Q(author_id=user_id, business__isnull=True) | Q(business__in=unfunded.values("pk"))
+
+
 def personal_quota(user: Any) -> dict[str, int]:
-    """`/me`'s listing_quota: personal listings held against the limit."""
-    used = Listing.objects.filter(
-        author=user, business__isnull=True, status__in=QUOTA_STATUSES
-    ).count()
+    """`/me`'s listing_quota: listings held against the personal limit."""
+    used = Listing.objects.filter(personal_pool_q(user.pk), status__in=QUOTA_STATUSES).count()
     return {"used": used, "limit": settings.PERSONAL_LISTING_LIMIT}
 
 

@@ -265,6 +265,7 @@ def _listing_facts(snapshot: ListingSnapshot, *, images_attached: int) -> dict[s
         "currency": snapshot.currency,
         "price_kgs": _decimal(snapshot.price_kgs),
         "city": snapshot.city,
+        "region": snapshot.region,
         "details": snapshot.details,
         "seller": {
             "account_age_days": snapshot.seller_account_age_days,

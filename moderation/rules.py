@@ -60,6 +60,7 @@ class ListingSnapshot:
     similar_median_price_kgs: Decimal | None  # median of similar active listings, if enough
     duplicate_listings: int  # active or pending listings with the same title and description
     images: tuple[Image, ...] = ()  # up to 4
+    region: str = ""
 
 
 @dataclass(frozen=True)
@@ -200,6 +201,7 @@ PREPAYMENT = _words(
     r"только (?:по )?предоплат\w*",
     r"предоплат\w* обязательн\w*",
     r"(?:обязательная|требуется|нужна|сначала) предоплат\w*",
+    r"предоплат\w* на карт\w*",
     # ky
     r"алдын[- ]ала төлөм\w* (?:гана|милдеттүү|керек)",
     r"алдын[- ]ала төлөмсүз (?:чалба|жазба)\w*",
@@ -208,6 +210,7 @@ PREPAYMENT = _words(
     r"only (?:with |by )?prepayment",
     r"no calls without (?:a )?prepayment",
     r"(?:prepayment|advance payment) (?:is )?required",
+    r"prepayment to (?:a |the |my )?card",
     r"western union",
 )
 
@@ -262,14 +265,15 @@ def _detail_texts(value: Any) -> Iterator[str]:
             yield from _detail_texts(item)
 
 
-def _all_text(snapshot: ListingSnapshot) -> str:
+def _ad_text(snapshot: ListingSnapshot) -> str:
+    """Every free text a buyer reads on the card or the page, but the details."""
     return _normalize(
-        "\n".join([snapshot.title, snapshot.description, *_detail_texts(snapshot.details)])
+        "\n".join([snapshot.title, snapshot.description, snapshot.city, snapshot.region])
     )
 
 
-def _ad_text(snapshot: ListingSnapshot) -> str:
-    return _normalize(f"{snapshot.title}\n{snapshot.description}")
+def _all_text(snapshot: ListingSnapshot) -> str:
+    return "\n".join([_ad_text(snapshot), *map(_normalize, _detail_texts(snapshot.details))])
 
 
 def prohibited_items(snapshot: ListingSnapshot) -> Finding | None:

@@ -2,7 +2,7 @@
 
 import contextlib
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -50,13 +50,23 @@ def _open_reports(listing: Listing) -> Any:
 
 
 def moderation_approve(
-    *, listing: Listing, moderator: User | None, automatic: bool = False
+    *,
+    listing: Listing,
+    moderator: User | None,
+    automatic: bool = False,
+    checked_since: datetime | None = None,
 ) -> Listing:
     """Publish a listing waiting for review. Of two moderators deciding at once, the second
-    finds it decided (409 `already_decided`): the listing row is locked while deciding."""
+    finds it decided (409 `already_decided`): the listing row is locked while deciding.
+
+    `checked_since`: the `review_requested_at` a pre-check judged; when the listing has changed
+    since (an edit in review), it is not what was judged and stays in review (AlreadyDecided).
+    """
     with transaction.atomic():
         listing = _locked(listing)
         if listing.status != Status.PENDING_REVIEW:
+            raise AlreadyDecided
+        if checked_since is not None and listing.review_requested_at != checked_since:
             raise AlreadyDecided
         listing = listing_approve(listing=listing, actor=moderator)
         ModerationEvent.objects.create(
@@ -164,6 +174,7 @@ def _snapshot(listing: Listing) -> Any:
         currency=listing.currency,
         price_kgs=listing.price_kgs,
         city=listing.city,
+        region=listing.region,
         details=details,
         seller_account_age_days=(now - author.created_at).days,
         seller_active_listings=sellers.filter(status=Status.ACTIVE).count(),
@@ -210,8 +221,14 @@ def moderation_precheck(*, listing_id: Any) -> ModerationEvent | None:
     threshold = settings.MODERATION_AUTO_APPROVE_BELOW
     safe = threshold is not None and verdict.verdict == Verdict.APPROVE
     if safe and verdict.risk_score < threshold:
-        with contextlib.suppress(AlreadyDecided):  # a moderator was quicker
-            moderation_approve(listing=listing, moderator=None, automatic=True)
+        # A moderator was quicker, or the seller edited it meanwhile (checked again then).
+        with contextlib.suppress(AlreadyDecided):
+            moderation_approve(
+                listing=listing,
+                moderator=None,
+                automatic=True,
+                checked_since=listing.review_requested_at,
+            )
     return event
 
 

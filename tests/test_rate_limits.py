@@ -47,6 +47,7 @@ DEFAULT_RATES = {
     "report": "20/hour",
     "upload": "300/hour",
     "invitation": "30/hour",
+    "business_create": "3/day",
 }
 
 
@@ -127,6 +128,27 @@ def test_listing_writes_are_throttled_per_user(user: User, rate: Any) -> None:
     # Reading is not a write: the seller still sees his listing, and others still post.
     assert client.get(f"{LISTINGS}{listing_id}/").status_code == 200
     assert client_for(UserFactory()).post(LISTINGS, CAR, format="json").status_code == 201
+
+
+# --- Businesses -------------------------------------------------------------------------------
+
+
+def test_creating_businesses_is_throttled_per_user(user: User, rate: Any) -> None:
+    rate("business_create", "2/day")
+    client = client_for(user)
+
+    statuses = [
+        client.post("/api/v1/business/", {"name": f"Motors {i}"}, format="json").status_code
+        for i in range(2)
+    ]
+
+    assert statuses == [201, 201]
+    assert_throttled(
+        client.post("/api/v1/business/", {"name": "Motors 3"}, format="json"), within=86400
+    )
+    assert Business.objects.count() == 2
+    other = client_for(UserFactory())
+    assert other.post("/api/v1/business/", {"name": "Osh"}, format="json").status_code == 201
 
 
 # --- Reports ----------------------------------------------------------------------------------

@@ -37,7 +37,9 @@ def business_create(*, owner: User, data: dict[str, Any]) -> Business:
     """
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=owner.pk).first()
-        business = Business(**{field: data[field] for field in PROFILE_FIELDS if field in data})
+        business = Business(
+            created_by=owner, **{field: data[field] for field in PROFILE_FIELDS if field in data}
+        )
         subscription_start(business=business, owner=owner)
         for attempt in range(5):
             business.slug = _slug(business.name, unique=attempt == 0)

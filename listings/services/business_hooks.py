@@ -9,6 +9,7 @@ from business.models import Business
 
 from ..models import Listing, Status
 from .listings import _move
+from .quota import quota_room_of_business
 
 
 class BusinessListings:
@@ -16,8 +17,10 @@ class BusinessListings:
         return Listing.objects.filter(business=business, status=Status.ACTIVE).count()
 
     def pause_beyond(self, business: Business, *, keep: int, actor: Any) -> int:
-        """The oldest `keep` active listings stay; the newer ones are paused. The caller holds
+        """The oldest `keep` active listings stay (fewer for a business that never paid: what
+        its creator's personal pool has room for); the newer ones are paused. The caller holds
         the business's row locked (business before listings, as everywhere)."""
+        keep = min(keep, quota_room_of_business(business))
         active = list(
             Listing.objects.select_for_update()
             .filter(business=business, status=Status.ACTIVE)

@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -11,7 +10,7 @@ from accounts.services import audit_record
 from business.models import Business, Membership
 from marketplace.celery import enqueue_on_commit
 
-from ..exceptions import InvalidTransition, ListingLimitReached, MediaRequired, NotABusinessSeller
+from ..exceptions import InvalidTransition, MediaRequired, NotABusinessSeller
 from ..lifecycle import TRANSITIONS, can_move
 from ..metrics import created as listings_created
 from ..models import (
@@ -25,6 +24,8 @@ from ..models import (
     Status,
 )
 from ..money import converted_prices
+from ..reference import is_known_place
+from .quota import lock_owner, quota_check
 from .search import listing_refresh_search_vector
 
 DETAILS_MODELS: dict[str, type[CarDetails] | type[HorseDetails] | type[RealEstateDetails]] = {
@@ -34,6 +35,11 @@ DETAILS_MODELS: dict[str, type[CarDetails] | type[HorseDetails] | type[RealEstat
 }
 # Changing these on an active listing sends it back to review.
 SUBSTANTIVE_FIELDS = frozenset({"title", "description", "price", "currency", "details"})
+# Where the listing is: an active listing that moves to a place of the reference list inside
+# the country stays live; any other place is free text a moderator reads first.
+PLACE_FIELDS = frozenset({"city", "region", "location"})
+# Kyrgyzstan's bounding box with a small margin: (south, north, west, east).
+COUNTRY_BOUNDS = (39.0, 43.4, 69.1, 80.4)
 LISTING_FIELDS = (
     "title",
     "description",
@@ -60,27 +66,6 @@ def _set_location(listing: Listing, location: dict[str, Any] | None) -> None:
     listing.longitude = location["lng"] if location else None
 
 
-def _check_quota(*, author: User, business: Business | None) -> None:
-    """Hold the quota under concurrency: the owner's row is locked while counting.
-
-    Callers run inside a transaction; the lock serialises creates by one user (or for one
-    business), so ten simultaneous creates end with exactly the limit.
-    """
-    limit = settings.PERSONAL_LISTING_LIMIT
-    if business is None:
-        User.objects.select_for_update().filter(pk=author.pk).first()
-        held = Listing.objects.filter(
-            author=author, business__isnull=True, status__in=QUOTA_STATUSES
-        ).count()
-    else:
-        locked = Business.objects.select_for_update().get(pk=business.pk)
-        if locked.is_uncapped:
-            return
-        held = Listing.objects.filter(business=locked, status__in=QUOTA_STATUSES).count()
-    if held >= limit:
-        raise ListingLimitReached
-
-
 def listing_create(
     *,
     author: User,
@@ -100,7 +85,7 @@ def listing_create(
         raise NotABusinessSeller
     try:
         with transaction.atomic():
-            _check_quota(author=author, business=business)
+            quota_check(author=author, business=business)
             listing = Listing(
                 author=author,
                 business=business,
@@ -133,6 +118,10 @@ def _move(
         raise InvalidTransition
     move = TRANSITIONS[(listing.status, target)]
     previous = listing.status
+    if previous not in QUOTA_STATUSES and target in QUOTA_STATUSES:
+        # Coming back into the count (resubmitted, resumed): the limit holds here as at
+        # creation, under the owner's lock.
+        quota_check(author=listing.author, business=listing.business)
     listing.status = target
     if target == Status.ACTIVE and listing.published_at is None:
         listing.published_at = timezone.now()
@@ -153,9 +142,26 @@ def _locked(listing: Listing) -> Listing:
     return Listing.objects.select_for_update().get(pk=listing.pk)
 
 
+def _in_known_place(listing: Listing) -> bool:
+    if not is_known_place(listing.city) or (listing.region and not is_known_place(listing.region)):
+        return False
+    if listing.latitude is None or listing.longitude is None:
+        return True
+    south, north, west, east = COUNTRY_BOUNDS
+    return south <= listing.latitude <= north and west <= listing.longitude <= east
+
+
+def _recheck(listing: Listing) -> None:
+    """A listing in review changed after its pre-check: check what it shows now."""
+    listing.review_requested_at = timezone.now()
+    listing.save(update_fields=("review_requested_at",))
+    enqueue_on_commit("moderation.precheck_listing", listing_id=str(listing.pk))
+
+
 def listing_update(*, listing: Listing, actor: User, data: dict[str, Any]) -> Listing:
-    """Edit a listing; a substantive edit of an active one sends it back to review (its
-    `published_at` is kept for when it is approved again)."""
+    """Edit a listing. A substantive edit of an active one sends it back to review (its
+    `published_at` is kept for when it is approved again), and so does a move to a place
+    outside the reference list or the country; an edit of one in review is pre-checked again."""
     with transaction.atomic():
         listing = _locked(listing)
         for field in LISTING_FIELDS:
@@ -173,11 +179,22 @@ def listing_update(*, listing: Listing, actor: User, data: dict[str, Any]) -> Li
         # Re-read with fresh details: the cached one-to-one still holds the old ones.
         fresh = Listing.objects.select_related(listing.category).get(pk=listing.pk)
         listing_refresh_search_vector(fresh)
+        fields = sorted(data)
+        seen = (SUBSTANTIVE_FIELDS | PLACE_FIELDS) & data.keys()
         if listing.status == Status.ACTIVE and SUBSTANTIVE_FIELDS & data.keys():
-            _move(listing, Status.PENDING_REVIEW, actor=actor, data={"fields": sorted(data)})
+            _move(listing, Status.PENDING_REVIEW, actor=actor, data={"fields": fields})
+        elif listing.status == Status.ACTIVE and seen and not _in_known_place(listing):
+            _move(
+                listing,
+                Status.PENDING_REVIEW,
+                actor=actor,
+                data={"fields": fields, "reason": "unknown_place"},
+            )
         else:
+            if listing.status == Status.PENDING_REVIEW and seen:
+                _recheck(listing)
             audit_record(
-                actor=actor, action="listing.updated", target=listing, data={"fields": sorted(data)}
+                actor=actor, action="listing.updated", target=listing, data={"fields": fields}
             )
     return listing
 
@@ -194,10 +211,13 @@ def listing_note_media_change(*, listing: Listing, actor: User, change: str) -> 
             actor=actor,
             data={"fields": ["media"], "change": change},
         )
+    elif listing.status == Status.PENDING_REVIEW:
+        _recheck(listing)
 
 
 def listing_submit(*, listing: Listing, actor: User) -> Listing:
     with transaction.atomic():
+        lock_owner(author=listing.author, business=listing.business)
         listing = _locked(listing)
         if listing.status not in (Status.DRAFT, Status.REJECTED):
             raise InvalidTransition

@@ -285,6 +285,7 @@ REST_FRAMEWORK = {
         "report": env_str("THROTTLE_REPORT_RATE", "20/hour"),
         "upload": env_str("THROTTLE_UPLOAD_RATE", "300/hour"),
         "invitation": env_str("THROTTLE_INVITATION_RATE", "30/hour"),
+        "business_create": env_str("THROTTLE_BUSINESS_CREATE_RATE", "3/day"),
     },
     "EXCEPTION_HANDLER": "marketplace.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

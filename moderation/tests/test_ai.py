@@ -238,6 +238,7 @@ def test_the_listing_goes_as_json_with_its_photos_as_base64_image_blocks(
         "currency": "KGS",
         "price_kgs": "1850000",
         "city": "Бишкек",
+        "region": "",
         "details": CLEAN_CAR.details,
         "seller": {
             "account_age_days": 3,

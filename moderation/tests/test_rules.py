@@ -181,6 +181,17 @@ def test_contacts_in_the_title_count_too() -> None:
     assert verdict.reason_codes == ["contact_in_text"]
 
 
+def test_the_place_fields_are_read_as_the_buyer_reads_them() -> None:
+    verdict = evaluate(
+        clean_snapshot(
+            city="ПРЕДОПЛАТА на карту 4169 WhatsApp +996555123456", region="t.me/scam_kg"
+        )
+    )
+
+    assert verdict.verdict == "needs_review"
+    assert verdict.reason_codes == ["fraud_suspected", "contact_in_text"]
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -1,0 +1,68 @@
+"""The free listing quota: which listings count together, against which limit, under which lock.
+
+A user holds at most PERSONAL_LISTING_LIMIT listings in a counted status (draft, pending
+review, active). The listings of a business he created that has never paid and is out of its
+trial count in the same pool: opening businesses is no way around the limit. A business in its
+trial or a paid period has no limit; one that paid before and lapsed keeps the limit of its own.
+
+Locks are taken in one order, the creator's user row, then the business's, then the listing's
+(`lock_owner` before the listing), so the count cannot change between reading and writing.
+"""
+
+from django.conf import settings
+from django.db.models import Q
+
+from accounts.models import User
+from business.models import UNCAPPED_STATUSES, Business
+
+from ..exceptions import ListingLimitReached
+from ..models import QUOTA_STATUSES, Listing
+from ..selectors import personal_pool_q
+
+
+def lock_owner(*, author: User, business: Business | None) -> Business | None:
+    """Lock the rows a new or returning listing of (author, business) is counted under; the
+    business as locked, or None. Call inside a transaction, before locking any listing."""
+    if business is None:
+        User.objects.select_for_update().filter(pk=author.pk).first()
+        return None
+    creator_id = Business.objects.values_list("created_by_id", flat=True).get(pk=business.pk)
+    if creator_id is not None:
+        User.objects.select_for_update().filter(pk=creator_id).first()
+    return Business.objects.select_for_update().get(pk=business.pk)
+
+
+def quota_check(*, author: User, business: Business | None) -> None:
+    """Refuse (ListingLimitReached) when one more counted listing of (author, business) would
+    pass the limit. Takes the owner's locks (see `lock_owner`)."""
+    if business is not None:
+        status = Business.objects.values_list("subscription_status", flat=True).get(pk=business.pk)
+        if status in UNCAPPED_STATUSES:
+            # No lock: a payment resuming paused listings already holds the business's row.
+            return
+    locked = lock_owner(author=author, business=business)
+    if locked is None:
+        pool = personal_pool_q(author.pk)
+    elif locked.is_uncapped:
+        return
+    elif locked.is_unfunded and locked.created_by_id is not None:
+        pool = personal_pool_q(locked.created_by_id)
+    else:
+        pool = Q(business=locked)
+    held = Listing.objects.filter(pool, status__in=QUOTA_STATUSES).count()
+    if held >= settings.PERSONAL_LISTING_LIMIT:
+        raise ListingLimitReached
+
+
+def quota_room_of_business(business: Business) -> int:
+    """How many active listings a lapsed business keeps: the limit, or for one that never paid,
+    what is left of its creator's pool beside this business's own listings."""
+    limit = settings.PERSONAL_LISTING_LIMIT
+    if not business.is_unfunded or business.created_by_id is None:
+        return limit
+    others = (
+        Listing.objects.filter(personal_pool_q(business.created_by_id), status__in=QUOTA_STATUSES)
+        .exclude(business=business)
+        .count()
+    )
+    return max(0, limit - others)
