@@ -24,6 +24,7 @@ from listings.permissions import listings_visible_to
 from listings.selectors import listing_is_seller_side
 from marketplace.api.errors import DomainError
 from marketplace.api.ids import uuid_or_404
+from marketplace.inserts import insert_unless_present
 
 from . import events, presence
 from .exceptions import Blocked, CannotMessageSelf
@@ -251,8 +252,8 @@ def thread_read(*, thread: Thread, user: User, up_to_seq: int) -> int:
 def thread_block(*, thread: Thread, side: Side, user: User) -> None:
     """The user's side blocks the other side of the thread; repeating it changes nothing."""
     with transaction.atomic():
-        _block, created = Block.objects.get_or_create(
-            thread=thread, side=side, defaults={"blocked_by": user}
+        created = insert_unless_present(
+            Block(thread=thread, side=side, blocked_by=user), unique_fields=("thread", "side")
         )
         if created:
             audit_record(actor=user, action="chat.blocked", target=thread, data={"side": side})

@@ -4,7 +4,8 @@ from typing import Any
 
 import pytest
 
-from chat.models import Message, Thread
+from accounts.models import AuditEntry
+from chat.models import Block, Message, Thread
 from tests.helpers import run_concurrently
 
 from .conftest import THREADS, client_for, open_thread, send
@@ -47,3 +48,24 @@ def test_concurrent_sends_get_consecutive_numbers(buyer: Any, author: Any, listi
     assert sorted(seqs) == list(range(1, 11))
     thread.refresh_from_db()
     assert thread.last_seq == 10
+
+
+def test_blocking_and_unblocking_at_once_never_fails(author: Any, buyer: Any, listing: Any) -> None:
+    thread = open_thread(buyer, listing)
+    url = f"/api/v1/chat/threads/{thread.pk}/block/"
+
+    def toggle(index: int) -> int:
+        client = client_for(author)
+        return (client.post if index % 2 else client.delete)(url).status_code
+
+    # Each round is a storm of 40; one seldom hits the narrow window, a few nearly always do.
+    for _round in range(5):
+        statuses = run_concurrently(40, toggle)
+        assert statuses == [204] * 40
+    # Each change of state was audited once, so blocks and unblocks balance.
+    audited = AuditEntry.objects.filter(target_id=str(thread.pk))
+    blocked = Block.objects.filter(thread=thread).count()
+    assert blocked <= 1
+    assert audited.filter(action="chat.blocked").count() == (
+        audited.filter(action="chat.unblocked").count() + blocked
+    )

@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.ratelimit import Limit, hit
 from accounts.services import audit_record
+from marketplace.inserts import insert_unless_present
 
 from ..exceptions import AlreadyReported, CannotReportOwn, PhoneHidden
 from ..models import Favorite, Listing, Report
@@ -30,13 +31,15 @@ PHONE_REVEALS_PER_HOUR = 30
 def favorite_add(*, user: User, listing: Listing) -> bool:
     """Favorite a listing; True if this call created the favorite.
 
-    Idempotent, also under concurrency: the unique (user, listing) constraint decides which of
-    two simultaneous calls creates the row (`get_or_create` catches the loser's IntegrityError
-    and reads the winner's row), and only that one adds to `favorites_count`, in the same
-    transaction — so the count is exactly the number of distinct users.
+    Idempotent, also under concurrency: one `INSERT ... ON CONFLICT DO NOTHING` lets the
+    unique (user, listing) constraint decide which of two simultaneous calls creates the row,
+    whatever an unfavorite does meanwhile, and only that one adds to `favorites_count`, in
+    the same transaction — so the count is exactly the number of favorites.
     """
     with transaction.atomic():
-        _favorite, created = Favorite.objects.get_or_create(user=user, listing=listing)
+        created = insert_unless_present(
+            Favorite(user=user, listing=listing), unique_fields=("user", "listing")
+        )
         if created:
             Listing.objects.filter(pk=listing.pk).update(favorites_count=F("favorites_count") + 1)
     return created
