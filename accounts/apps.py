@@ -23,6 +23,7 @@ class AccountsConfig(AppConfig):
         hooks.register_purge_step("expired login codes", purge.phone_codes_purge)
         if apps.is_installed("rest_framework_simplejwt.token_blacklist"):
             hooks.register_purge_step("expired refresh tokens", purge.tokens_purge)
+        hooks.register_purge_step("ended login sessions", purge.login_sessions_purge)
         hooks.register_purge_step("orphaned avatars", purge.avatars_purge)
         # Last: every admin module was imported by contrib.admin, installed (and ready) first.
         audit_every_admin(admin.site)

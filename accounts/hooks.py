@@ -5,7 +5,8 @@ the higher app fills it in its AppConfig.ready()).
 - deleting an account asks guards first (`business`: the last admin cannot leave), then
   runs cleanups inside the deletion's transaction (`listings`: archive personal listings);
 - revoking every token of a user (a ban, logging out everywhere, a phone change, deletion)
-  tells `chat`, which closes his open sockets after the commit;
+  tells `chat`, which closes his open sockets after the commit; ending one login session
+  closes that session's sockets;
 - a ban runs cleanups inside its transaction (`listings`: archive personal listings);
 - the staff commands gather from every app: its part of a user's personal data
   (`export_user_data`), its figures (`marketplace_stats`) and its purge steps (`purge_expired`).
@@ -25,6 +26,7 @@ _businesses: list[Callable[[Any], list[BusinessRef]]] = []
 _deletion_guards: list[Callable[[Any], None]] = []
 _deletion_cleanups: list[Callable[[Any], None]] = []
 _tokens_revoked: list[Callable[[Any], None]] = []
+_session_revoked: list[Callable[[Any, str], None]] = []
 _ban_cleanups: list[Callable[..., None]] = []
 # Keyed by name: a section of the export, of the figures, or a purge step.
 _personal_data: dict[str, Callable[[Any], Any]] = {}
@@ -59,6 +61,11 @@ def register_tokens_revoked(function: Callable[[Any], None]) -> None:
     _register(_tokens_revoked, function)
 
 
+def register_session_revoked(function: Callable[[Any, str], None]) -> None:
+    """`function(user, session_id)` runs inside the transaction that ends a login session."""
+    _register(_session_revoked, function)
+
+
 def listing_quota(user: Any) -> ListingQuota:
     if _listing_quota:
         return _listing_quota[-1](user)
@@ -83,6 +90,11 @@ def run_deletion_cleanups(user: Any) -> None:
 def tokens_revoked(user: Any) -> None:
     for function in _tokens_revoked:
         function(user)
+
+
+def session_revoked(user: Any, session_id: str) -> None:
+    for function in _session_revoked:
+        function(user, session_id)
 
 
 def register_ban_cleanup(function: Callable[..., None]) -> None:

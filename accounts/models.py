@@ -235,6 +235,36 @@ class Device(models.Model):
         return f"{self.platform} device of {self.user_id}"
 
 
+class LoginSession(models.Model):
+    """One login: every refresh token rotated from it, and their access tokens, carry its id.
+
+    Ending it (reuse of a rotated refresh token) stops all of them at once; the user's other
+    logins go on. `device_hash` names the app install that logged in, if it said, so that
+    install can still ask for codes when strangers have used up the phone's limit.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="login_sessions"
+    )
+    device_hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    refreshed_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = (
+            models.Index(
+                fields=("user", "device_hash"),
+                condition=~Q(device_hash=""),
+                name="loginsession_device_idx",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"login {self.pk} of {self.user_id}"
+
+
 class RateCounter(models.Model):
     """Fixed-window counters for security limits when Redis is not configured (`make run`)."""
 

@@ -1,10 +1,15 @@
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
-from .models import Consent, ConsentKind, User
+from .models import Consent, ConsentKind, LoginSession, User
+from .tokens import SESSION_CLAIM, TOKEN_VERSION_CLAIM
 
 _TITLES = {
     ConsentKind.OFFER_AGREEMENT: _("Public offer agreement"),
@@ -69,3 +74,25 @@ def consent_is_required(*, user: User) -> bool:
         for document in legal_documents_in_force()
         if document.required
     )
+
+
+def login_session_user(*, claims: Mapping[str, Any]) -> User | None:
+    """The user a validated token names, while the token still counts: the user is active,
+    his token version is the token's, and the token's login session has not ended."""
+    session_id, user_id = claims.get(SESSION_CLAIM), claims.get(jwt_settings.USER_ID_CLAIM)
+    if session_id is None or user_id is None:
+        return None
+    try:
+        session = (
+            LoginSession.objects.select_related("user")
+            .filter(pk=session_id, user_id=user_id, revoked_at__isnull=True)
+            .first()
+        )
+    except (ValueError, ValidationError):
+        return None
+    if session is None:
+        return None
+    user = session.user
+    if not user.is_active or claims.get(TOKEN_VERSION_CLAIM) != user.token_version:
+        return None
+    return user

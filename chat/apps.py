@@ -14,6 +14,7 @@ class ChatConfig(AppConfig):
         from . import demo, reports, services
 
         hooks.register_tokens_revoked(services.sessions_revoked)
+        hooks.register_session_revoked(services.login_session_revoked)
         hooks.register_stats("chat", reports.chat_figures)
         hooks.register_personal_data("chat", reports.chat_personal_data)
         register_demo_seeder(order=50, seeder=demo.seed_chat)

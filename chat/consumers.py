@@ -4,10 +4,11 @@
 The access token comes as the subprotocol pair `["bearer", "<access>"]` (the server selects
 `bearer`) or as `?token=` (redacted from every log line). A missing, invalid, expired or
 revoked token, or a banned user, is accepted and closed with 4401, so the app can tell a login
-problem from a network one; an open socket closes with 4401 when its token expires or every
-token of its user is revoked (a ban among them). While Redis (the channel layer) or the
-database is unreachable, a socket is accepted and closed with 1013 (try again later), and an
-open one is closed so: the app reconnects with a backoff and catches up with `?after=`.
+problem from a network one; an open socket closes with 4401 when its token expires, every
+token of its user is revoked (a ban among them) or its login session ends. While Redis (the
+channel layer) or the database is unreachable, a socket is accepted and closed with 1013 (try
+again later), and an open one is closed so: the app reconnects with a backoff and catches up
+with `?after=`.
 """
 
 import asyncio
@@ -30,7 +31,8 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
 from accounts.authentication import JWTAuthentication
 from accounts.models import User
-from accounts.tokens import TOKEN_VERSION_CLAIM
+from accounts.selectors import login_session_user
+from accounts.tokens import SESSION_CLAIM, TOKEN_VERSION_CLAIM
 from marketplace.api.errors import MESSAGES, DomainError, flatten_fields, is_database_unavailable
 
 from . import events, presence
@@ -64,7 +66,8 @@ def in_worker_thread(function: Callable[_P, _R]) -> Callable[_P, Awaitable[_R]]:
 
 
 class SessionEnded(Exception):
-    """The socket's user was banned or his tokens revoked since it connected."""
+    """The socket's user was banned, or his tokens or its login session revoked, since it
+    connected."""
 
 
 def _credentials(scope: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -77,9 +80,9 @@ def _credentials(scope: dict[str, Any]) -> tuple[str | None, str | None]:
     return (tokens[0] if tokens else None), None
 
 
-def _authenticate(raw: str | None) -> tuple[User, int, float] | None:
-    """The user, token version and expiry (epoch seconds) of a valid access token of an
-    active user, checked as every REST request is; None otherwise."""
+def _authenticate(raw: str | None) -> tuple[User, dict[str, Any]] | None:
+    """The user and claims of a valid access token of an active user, checked as every REST
+    request is; None otherwise."""
     if not raw:
         return None
     authentication = JWTAuthentication()
@@ -88,12 +91,12 @@ def _authenticate(raw: str | None) -> tuple[User, int, float] | None:
         user = authentication.get_user(token)
     except (InvalidToken, TokenError):
         return None
-    return user, int(token.get(TOKEN_VERSION_CLAIM, -1)), float(token["exp"])
+    return user, dict(token.payload)
 
 
-def _send(user_id: Any, token_version: int, data: dict[str, Any]) -> tuple[Message, bool]:
+def _send(claims: dict[str, Any], data: dict[str, Any]) -> tuple[Message, bool]:
     # The user is read again: a ban or a revocation whose event was lost still stops him.
-    user = User.objects.filter(pk=user_id, is_active=True, token_version=token_version).first()
+    user = login_session_user(claims=claims)
     if user is None:
         raise SessionEnded
     with translation.override(user.language):
@@ -114,7 +117,9 @@ def _unavailable(exc: BaseException) -> bool:
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
     user: User | None = None
+    claims: dict[str, Any] | None = None
     token_version = -1
+    session_id = ""
     group = ""
     accepted = False
     _expiry: asyncio.Task[None] | None = None
@@ -168,7 +173,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.accept(subprotocol)
             await self.close(code=CLOSE_UNAUTHORIZED)
             return
-        user, self.token_version, expires_at = session
+        user, self.claims = session
+        self.token_version = int(self.claims.get(TOKEN_VERSION_CLAIM, -1))
+        self.session_id = str(self.claims.get(SESSION_CLAIM, ""))
+        expires_at = float(self.claims["exp"])
         self.group = events.user_group(user.pk)
         # In the group and live before the accept: an app that sees the socket open misses
         # no event and gets no needless push.
@@ -248,9 +256,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return
         send = in_worker_thread(_send)
         try:
-            message, created = await send(
-                user.pk, self.token_version, dict(serializer.validated_data)
-            )
+            message, created = await send(self.claims or {}, dict(serializer.validated_data))
         except SessionEnded:
             await self.close(code=CLOSE_UNAUTHORIZED)
             return
@@ -281,4 +287,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def session_revoked(self, message: dict[str, Any]) -> None:
         if message["token_version"] > self.token_version:
+            await self.close(code=CLOSE_UNAUTHORIZED)
+
+    async def login_revoked(self, message: dict[str, Any]) -> None:
+        if message["session_id"] == self.session_id:
             await self.close(code=CLOSE_UNAUTHORIZED)

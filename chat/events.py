@@ -85,3 +85,8 @@ def envelope(event: dict[str, Any]) -> dict[str, Any]:
 def sessions_revoked(token_version: int) -> dict[str, Any]:
     """Closes (4401) the sockets of a user authenticated with tokens older than this."""
     return {"type": "session.revoked", "token_version": token_version}
+
+
+def login_revoked(session_id: str) -> dict[str, Any]:
+    """Closes (4401) the sockets of a user authenticated with tokens of this login session."""
+    return {"type": "login.revoked", "session_id": session_id}

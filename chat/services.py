@@ -278,6 +278,13 @@ def sessions_revoked(user: Any) -> None:
     transaction.on_commit(lambda: _send_to_user(user_id, events.sessions_revoked(token_version)))
 
 
+def login_session_revoked(user: Any, session_id: str) -> None:
+    """accounts' hook, after one login session ended (a logout, or its refresh token used
+    twice): the sockets opened with its tokens close with 4401 after commit."""
+    user_id = user.pk
+    transaction.on_commit(lambda: _send_to_user(user_id, events.login_revoked(session_id)))
+
+
 def _send_to_user(user_id: Any, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:

@@ -16,7 +16,7 @@ from django.core.management import CommandError, call_command, get_commands, loa
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
-from accounts.models import AuditEntry, Device, PhoneCode, Role, User
+from accounts.models import AuditEntry, Device, LoginSession, PhoneCode, Role, User
 from accounts.services import user_set_role
 from accounts.services.consents import RequestMeta, consent_record
 from accounts.tokens import issue_tokens
@@ -268,6 +268,8 @@ def expired_things(seller: User) -> dict[str, Any]:
     OutstandingToken.objects.filter(pk=OutstandingToken.objects.first().pk).update(  # type: ignore[union-attr]
         expires_at=now - timedelta(minutes=1)
     )
+    stale_session, fresh_session = LoginSession.objects.all()
+    LoginSession.objects.filter(pk=stale_session.pk).update(refreshed_at=now - timedelta(days=31))
     dealer = Business.objects.create(name="Ош Авто", slug="osh-avto")
     invitations = {
         age: Invitation.objects.create(
@@ -298,7 +300,8 @@ def expired_things(seller: User) -> dict[str, Any]:
             stored("logos/replaced.webp", age=old),
         ],
     }
-    return {"codes": codes, "invitations": invitations, "files": files}
+    sessions = {"stale": stale_session, "fresh": fresh_session}
+    return {"codes": codes, "invitations": invitations, "files": files, "sessions": sessions}
 
 
 def test_purge_expired_dry_run_counts_and_deletes_nothing(expired_things: dict[str, Any]) -> None:
@@ -308,12 +311,14 @@ def test_purge_expired_dry_run_counts_and_deletes_nothing(expired_things: dict[s
 
     assert "expired login codes: 1 would be deleted" in out
     assert "expired refresh tokens: 1 would be deleted" in out
+    assert "ended login sessions: 1 would be deleted" in out
     assert "expired invitations: 1 would be deleted" in out
     assert "orphaned listing media: 3 would be deleted" in out
     assert "orphaned avatars: 1 would be deleted" in out
     assert "orphaned logos: 1 would be deleted" in out
     assert PhoneCode.objects.count() == 2
     assert OutstandingToken.objects.count() == 2
+    assert LoginSession.objects.count() == 2
     assert Invitation.objects.count() == 2
     files = expired_things["files"]
     assert all(default_storage.exists(name) for name in files["kept"] + files["orphans"])
@@ -333,6 +338,9 @@ def test_purge_expired_deletes_only_what_outlived_its_use(
     assert "orphaned listing media: 3 deleted" in out
     assert list(PhoneCode.objects.all()) == [expired_things["codes"]["recent"]]
     assert OutstandingToken.objects.count() == 1
+    sessions = expired_things["sessions"]
+    assert not LoginSession.objects.filter(pk=sessions["stale"].pk).exists()
+    assert LoginSession.objects.filter(pk=sessions["fresh"].pk).exists()
     assert list(Invitation.objects.all()) == [expired_things["invitations"][1]]
     files = expired_things["files"]
     assert all(default_storage.exists(name) for name in files["kept"])

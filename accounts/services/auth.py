@@ -1,23 +1,29 @@
 """Logging in with a code, and the life of the tokens that follow."""
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from rest_framework_simplejwt.exceptions import InvalidToken, TokenBackendError, TokenError
+from django.utils import timezone
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenBackendError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
+from .. import hooks
 from ..exceptions import AccountDisabled, ConsentRequired
-from ..models import CodePurpose, User
-from ..tokens import TOKEN_VERSION_CLAIM, SessionRefreshToken, issue_tokens
+from ..models import CodePurpose, LoginSession, User
+from ..selectors import login_session_user
+from ..tokens import SESSION_CLAIM, issue_tokens
 from .audit import audit_record
 from .consents import RequestMeta, consent_record_many, required_kinds
 from .otp import otp_check, otp_spend
 from .users import user_revoke_all_tokens
 
 USER_ID_CLAIM: str = jwt_settings.USER_ID_CLAIM
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -65,53 +71,88 @@ def auth_login_with_code(
     return LoginResult(user=user, is_new_user=is_new_user, tokens=tokens)
 
 
-def _load_refresh(raw: str) -> SessionRefreshToken:
+def _refresh_claims(raw: str) -> dict[str, Any]:
+    """The claims of a refresh token whose signature and expiry hold. Whether it was revoked
+    is left to the caller: to a refresh a used token is a reuse, to a logout no matter."""
     try:
-        return SessionRefreshToken(raw)  # type: ignore[arg-type]  # checks signature, expiry, type
-    except TokenError as exc:
-        raise InvalidToken(str(exc)) from None
+        payload: dict[str, Any] = token_backend.decode(raw, verify=True)  # type: ignore[arg-type]
+    except TokenBackendError:
+        raise InvalidToken("The token is not valid.") from None
+    if payload.get(jwt_settings.TOKEN_TYPE_CLAIM) != "refresh" or "exp" not in payload:
+        raise InvalidToken("The token is not a refresh token.")
+    return payload
 
 
-def _refresh_user(token: SessionRefreshToken) -> User:
-    user = User.objects.filter(pk=token.get(USER_ID_CLAIM)).first()
-    if user is None or not user.is_active or token.get(TOKEN_VERSION_CLAIM) != user.token_version:
-        raise InvalidToken("The token has been revoked.")
-    return user
+def login_session_revoke(*, user: User, session_id: Any, reason: str) -> bool:
+    """End one login session of `user`: its refresh and access tokens stop working, and its
+    open chat sockets close after the commit; his other sessions go on. False when it had
+    ended already (or is not his)."""
+    ended = LoginSession.objects.filter(pk=session_id, user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    if not ended:
+        return False
+    audit_record(
+        actor=None,
+        action="user.session_revoked",
+        target=user,
+        data={"session": str(session_id), "reason": reason},
+    )
+    hooks.session_revoked(user, str(session_id))
+    return True
 
 
 def auth_refresh(*, refresh: str) -> dict[str, str]:
-    """Rotate a refresh token: the old one is blacklisted as the new pair is issued.
+    """Rotate a refresh token: the old one is blacklisted as the new pair is issued, in the
+    same login session.
 
-    The outstanding token's row is locked, so of two concurrent refreshes with one token
-    exactly one succeeds.
+    A token already rotated (or logged out) presented again means two parties hold the
+    session's tokens, one of them a thief, and which is which cannot be told: the whole session ends (reuse detection, as
+    the OAuth 2.0 Security BCP recommends). The session's row is locked first, so of two
+    concurrent refreshes with one token one rotates, and the other then finds the token
+    used and ends the session.
     """
-    token = _load_refresh(refresh)
-    user = _refresh_user(token)
+    claims = _refresh_claims(refresh)
+    user = login_session_user(claims=claims)
+    if user is None:
+        raise InvalidToken("The token has been revoked.")
     with transaction.atomic():
-        # Ordered by pk: the model's default ordering joins the (nullable) user, and
-        # PostgreSQL cannot lock the nullable side of an outer join.
+        session = (
+            LoginSession.objects.select_for_update()
+            .filter(pk=claims[SESSION_CLAIM], revoked_at__isnull=True)
+            .first()
+        )
         outstanding = (
-            OutstandingToken.objects.select_for_update()
-            .filter(jti=token["jti"])
+            OutstandingToken.objects.filter(jti=claims.get(jwt_settings.JTI_CLAIM))
             .order_by("pk")
             .first()
         )
-        if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
-            raise InvalidToken("The token has been used or revoked.")
-        BlacklistedToken.objects.create(token=outstanding)
-        return issue_tokens(user)
+        if session is None or outstanding is None:
+            raise InvalidToken("The token has been revoked.")
+        reused = BlacklistedToken.objects.filter(token=outstanding).exists()
+        if reused:
+            logger.warning(
+                "Refresh token reused; ending login session %s of user %s", session.pk, user.pk
+            )
+            login_session_revoke(user=user, session_id=session.pk, reason="refresh_token_reused")
+        else:
+            BlacklistedToken.objects.create(token=outstanding)
+            session.refreshed_at = timezone.now()
+            session.save(update_fields=("refreshed_at",))
+            tokens = issue_tokens(user, session)
+    # Raised after the commit: the session's end must be kept.
+    if reused:
+        raise InvalidToken("The token has been used already.")
+    return tokens
 
 
 def auth_logout(*, user: User, refresh: str) -> None:
     """Revoke one refresh token of the caller's; a token already revoked is fine (a retried
     logout succeeds), so only the signature, expiry and type are checked, not the blacklist."""
-    try:
-        payload = token_backend.decode(refresh, verify=True)  # type: ignore[arg-type]
-    except TokenBackendError:
-        raise InvalidToken("The token is not valid.") from None
-    if payload.get("token_type") != "refresh" or str(payload.get(USER_ID_CLAIM)) != str(user.pk):
+    payload = _refresh_claims(refresh)
+    if str(payload.get(USER_ID_CLAIM)) != str(user.pk):
         raise InvalidToken("The token is not a refresh token of yours.")
-    outstanding = OutstandingToken.objects.filter(jti=payload.get("jti")).first()
+    outstanding = OutstandingToken.objects.filter(jti=payload.get(jwt_settings.JTI_CLAIM)).first()
     if outstanding is not None:
         try:
             with transaction.atomic():

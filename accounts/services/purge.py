@@ -7,7 +7,7 @@ from itertools import islice
 
 from django.core.files.storage import Storage
 
-from ..models import PhoneCode, User
+from ..models import LoginSession, PhoneCode, User
 
 # Younger files may belong to an upload whose row is not committed yet.
 ORPHAN_MIN_AGE = timedelta(hours=1)
@@ -75,3 +75,12 @@ def tokens_purge(*, now: datetime, dry_run: bool) -> int:
     if dry_run:
         return tokens.count()
     return tokens.delete()[1].get(OutstandingToken._meta.label, 0)
+
+
+def login_sessions_purge(*, now: datetime, dry_run: bool) -> int:
+    """Login sessions not refreshed for a refresh token's lifetime: every token of theirs has
+    expired, and the device they name is no longer known."""
+    from rest_framework_simplejwt.settings import api_settings
+
+    stale = LoginSession.objects.filter(refreshed_at__lt=now - api_settings.REFRESH_TOKEN_LIFETIME)
+    return stale.count() if dry_run else stale.delete()[1].get(LoginSession._meta.label, 0)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts import sms
-from accounts.models import PhoneCode, User
+from accounts.models import AuditEntry, PhoneCode, User
 from accounts.tokens import issue_tokens
 from tests.factories import UserFactory
 
@@ -75,9 +75,11 @@ def test_of_concurrent_verifications_of_one_code_exactly_one_logs_in(
     assert PhoneCode.objects.get().used_at is not None
 
 
-def test_of_concurrent_refreshes_with_one_token_exactly_one_succeeds() -> None:
+def test_of_concurrent_refreshes_with_one_token_one_rotates_and_its_login_ends() -> None:
+    """The others present a token already rotated: a reuse, which ends the whole login."""
     user = UserFactory()
     refresh_token = issue_tokens(user)["refresh"]
+    other_device = issue_tokens(user)
 
     def refresh() -> tuple[int, dict[str, Any]]:
         response = APIClient().post(REFRESH, {"refresh": refresh_token}, format="json")
@@ -91,7 +93,11 @@ def test_of_concurrent_refreshes_with_one_token_exactly_one_succeeds() -> None:
         "token_not_valid"
     }
     (winner,) = [body for status, body in results if status == 200]
-    assert bearer(winner["access"]).get("/api/v1/me/").status_code == 200
+    assert bearer(winner["access"]).get("/api/v1/me/").status_code == 401
+    again = APIClient().post(REFRESH, {"refresh": winner["refresh"]}, format="json")
+    assert again.status_code == 401
+    assert AuditEntry.objects.filter(action="user.session_revoked").count() == 1
+    assert bearer(other_device["access"]).get("/api/v1/me/").status_code == 200
 
 
 def test_of_concurrent_code_requests_for_one_phone_one_code_is_sent(

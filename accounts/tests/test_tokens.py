@@ -2,6 +2,7 @@
 
 import base64
 import json
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -66,6 +67,65 @@ def test_the_old_refresh_token_stops_working_after_rotation(tokens: dict[str, st
     assert_error(again, 401, "token_not_valid")
 
 
+# --- Reuse of a rotated refresh token ends its login -----------------------------------------
+
+
+def test_replaying_a_rotated_refresh_token_ends_that_login_only(user: User) -> None:
+    stolen = issue_tokens(user)
+    other_device = issue_tokens(user)
+    rotated = refresh(stolen["refresh"]).json()
+
+    replay = refresh(stolen["refresh"])
+
+    assert_error(replay, 401, "token_not_valid")
+    # Whoever holds the pair issued in its place is out too, with every access token.
+    assert_error(refresh(rotated["refresh"]), 401, "token_not_valid")
+    assert_error(bearer(rotated["access"]).get(ME), 401, "token_not_valid")
+    assert_error(bearer(stolen["access"]).get(ME), 401, "token_not_valid")
+    # The user's other login goes on.
+    assert bearer(other_device["access"]).get(ME).status_code == 200
+    assert refresh(other_device["refresh"]).status_code == 200
+
+
+def test_a_refresh_token_reuse_is_audited_and_logged_without_the_token(
+    user: User, caplog: pytest.LogCaptureFixture
+) -> None:
+    tokens = issue_tokens(user)
+    rotated = refresh(tokens["refresh"]).json()
+    session_id = claims_of(tokens["refresh"])["sid"]
+
+    with caplog.at_level(logging.WARNING, logger="accounts"):
+        refresh(tokens["refresh"])
+
+    entry = AuditEntry.objects.get(action="user.session_revoked", target_id=str(user.pk))
+    assert entry.data == {"session": session_id, "reason": "refresh_token_reused"}
+    assert session_id in caplog.text
+    for token in (*tokens.values(), *rotated.values()):
+        assert token not in caplog.text
+        assert token not in str(entry.data)
+
+
+def test_a_new_login_after_a_reuse_works(user: User) -> None:
+    tokens = issue_tokens(user)
+    refresh(tokens["refresh"])
+    refresh(tokens["refresh"])
+
+    fresh = issue_tokens(user)
+
+    assert bearer(fresh["access"]).get(ME).status_code == 200
+    assert refresh(fresh["refresh"]).status_code == 200
+
+
+def test_every_token_of_a_login_carries_its_session(user: User) -> None:
+    tokens = issue_tokens(user)
+    rotated = refresh(tokens["refresh"]).json()
+
+    sessions = {claims_of(token)["sid"] for token in (*tokens.values(), *rotated.values())}
+
+    assert len(sessions) == 1
+    assert claims_of(issue_tokens(user)["access"])["sid"] not in sessions
+
+
 @pytest.mark.parametrize("token", ["garbage", "a.b.c", "x" * 1500], ids=["word", "dots", "long"])
 def test_a_malformed_refresh_token_is_refused(token: str) -> None:
     assert_error(refresh(token), 401, "token_not_valid")
@@ -127,8 +187,19 @@ def test_logout_revokes_the_given_refresh_token(tokens: dict[str, str]) -> None:
     response = client.post(LOGOUT, {"refresh": tokens["refresh"]}, format="json")
 
     assert response.status_code == 204
-    assert_error(refresh(tokens["refresh"]), 401, "token_not_valid")
     assert client.get(ME).status_code == 200  # the access token lives out its 15 minutes
+    assert_error(refresh(tokens["refresh"]), 401, "token_not_valid")
+
+
+def test_a_logged_out_refresh_token_presented_again_ends_its_login(
+    tokens: dict[str, str],
+) -> None:
+    client = bearer(tokens["access"])
+    client.post(LOGOUT, {"refresh": tokens["refresh"]}, format="json")
+
+    assert_error(refresh(tokens["refresh"]), 401, "token_not_valid")
+
+    assert_error(client.get(ME), 401, "token_not_valid")
 
 
 def test_logout_leaves_the_users_other_sessions_alone(user: User) -> None:

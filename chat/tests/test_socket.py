@@ -147,6 +147,41 @@ async def test_a_revocation_spares_sockets_opened_with_newer_tokens(buyer: Any) 
     await new.disconnect()
 
 
+async def test_a_reused_refresh_token_closes_the_sockets_of_its_login_only(buyer: Any) -> None:
+    from rest_framework_simplejwt.exceptions import InvalidToken
+
+    from accounts.services.auth import auth_refresh
+    from accounts.tokens import issue_tokens
+
+    stolen, other = await db(issue_tokens)(buyer), await db(issue_tokens)(buyer)
+    victim = await connect(token=stolen["access"])
+    bystander = await connect(token=other["access"])
+    await db(auth_refresh)(refresh=stolen["refresh"])
+
+    with pytest.raises(InvalidToken):
+        await db(auth_refresh)(refresh=stolen["refresh"])
+
+    assert await closed_with(victim) == 4401
+    await bystander.send_json_to({"type": "ping"})
+    assert await bystander.receive_json_from() == {"type": "pong"}
+    await bystander.disconnect()
+
+
+async def test_a_socket_whose_login_ended_cannot_send_even_if_the_event_was_lost(
+    buyer: Any, thread: Any
+) -> None:
+    from accounts.models import LoginSession
+
+    communicator = await connect(buyer)
+    # Ended behind the socket's back: no event reaches it.
+    await db(lambda: LoginSession.objects.update(revoked_at=timezone.now()))()
+
+    await communicator.send_json_to(frame(thread, "hello", "c-1"))
+
+    assert await closed_with(communicator) == 4401
+    assert not await db(Message.objects.exists)()
+
+
 async def test_the_access_token_is_never_logged(buyer: Any, caplog: Any) -> None:
     caplog.set_level(logging.DEBUG)
     token = await db(access_token)(buyer)

@@ -339,7 +339,7 @@ SIMPLE_JWT = {
 }
 if not DEBUG and SIMPLE_JWT["SIGNING_KEY"] == SECRET_KEY:
     raise ImproperlyConfigured("JWT_SIGNING_KEY must differ from SECRET_KEY.")
-if not DEBUG and len(SIMPLE_JWT["SIGNING_KEY"]) < 32:
+if not DEBUG and len(str(SIMPLE_JWT["SIGNING_KEY"])) < 32:
     # HS256 with a short key can be brute-forced offline from any one token.
     raise ImproperlyConfigured("JWT_SIGNING_KEY must be at least 32 characters when DEBUG is off.")
 
