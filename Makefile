@@ -16,7 +16,7 @@ COMPOSE_CHECK_ENV := SECRET_KEY=check JWT_SIGNING_KEY=check METRICS_TOKEN=check
 help:
 	@echo "make run     - install, migrate, load demo data and serve http://$(HOST):$(PORT)"
 	@echo "make test    - lint, type-check and run the whole suite on PostgreSQL and Redis"
-	@echo "make worker  - Celery worker and beat (needs REDIS_URL)"
+	@echo "make worker  - Celery workers, one per queue, and beat (needs REDIS_URL)"
 	@echo "make messages - refresh and compile the ru/ky/en translations"
 	@echo "make bench   - feed and search load test on PostgreSQL (BENCH_ARGS=\"--listings 1000000\")"
 	@echo "make load    - mixed load in rising stages, then a consistency check (LOAD_ARGS=\"--record\")"
@@ -56,10 +56,19 @@ test: lint
 	$(COMPOSE_CHECK_ENV) docker-compose config -q
 	$(VENV)/bin/pytest -n 2
 
+# One worker per queue, as in docker-compose.yml, so a video's encode never holds up a login
+# SMS; beat runs in the `default` one. When one stops, the others are stopped too.
 worker: $(VENV)/.runtime
 	@test -n "$$REDIS_URL" || { echo "make worker needs REDIS_URL (without it, tasks run inside make run)"; exit 1; }
-	exec $(VENV)/bin/celery -A marketplace worker --beat --loglevel=INFO \
-		--scheduler django_celery_beat.schedulers:DatabaseScheduler
+	trap 'kill $$(jobs -p) 2>/dev/null' EXIT; \
+	$(VENV)/bin/celery -A marketplace worker --loglevel=INFO --queues critical \
+		--hostname critical@%h --concurrency 2 & \
+	$(VENV)/bin/celery -A marketplace worker --loglevel=INFO --queues default \
+		--hostname default@%h --concurrency 2 --beat \
+		--scheduler django_celery_beat.schedulers:DatabaseScheduler & \
+	$(VENV)/bin/celery -A marketplace worker --loglevel=INFO --queues media \
+		--hostname media@%h --concurrency 1 & \
+	wait -n
 
 messages: $(VENV)/.dev
 	$(PY) manage.py makemessages -l ru -l ky -l en --ignore=.venv --ignore=tests --ignore=locale \

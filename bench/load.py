@@ -975,6 +975,7 @@ class Worker(Server):
 
     def start(self, timeout: float = 60) -> None:
         argv = [str(VENV_BIN / "celery"), "-A", "marketplace", "worker", "--loglevel=INFO"]
+        argv += ["--queues", "critical,default,media"]  # deploy/worker.sh's default: every queue
         Path(self.env["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
         with self.log_path.open("wb") as log_file:
             self.process = subprocess.Popen(  # noqa: S603 (fixed argv built here, no shell)
@@ -1216,7 +1217,8 @@ def sweep(ledger: Ledger, redis_url: str, seconds: float) -> str:
             " - interval '10 minutes' WHERE id = ANY(%s::uuid[])",
             [lacking],
         )
-    Celery(broker=redis_url).send_task("moderation.requeue_missing_prechecks")
+    # To the queue beat's sweeps go to (CELERY_TASK_ROUTES): a bare app knows no routes.
+    Celery(broker=redis_url).send_task("moderation.requeue_missing_prechecks", queue="default")
     deadline = time.monotonic() + seconds
     left = lacking
     while left and time.monotonic() < deadline:

@@ -15,11 +15,14 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 from celery import Celery
+from django.conf import settings
 from django.core.management import get_commands
 from django.test import Client
 from django.urls import Resolver404, resolve
 from django.utils.module_loading import import_string
 from prometheus_client.parser import text_string_to_metric_families
+
+from marketplace.celery import app as celery_app
 
 REPO = Path(__file__).resolve().parent.parent
 APP_IMAGE = "marketplace:latest"
@@ -78,11 +81,14 @@ def listen_port(service: dict[str, Any]) -> int:
     return int(match.group(1))
 
 
+WORKERS = ["worker-critical", "worker-default", "worker-media"]
+
+
 def test_the_app_services_are_the_ones_expected() -> None:
-    assert set(app_services()) == {"migrate", "web", "ws", "worker", "beat"}
+    assert set(app_services()) == {"migrate", "web", "ws", *WORKERS, "beat"}
 
 
-@pytest.mark.parametrize("name", ["migrate", "web", "ws", "worker", "beat"])
+@pytest.mark.parametrize("name", ["migrate", "web", "ws", *WORKERS, "beat"])
 def test_app_service_commands_exist(name: str) -> None:
     argv = command_of(services()[name])
 
@@ -155,12 +161,86 @@ def test_the_probe_urls_answer(client: Client, db: Any) -> None:
         assert client.get(urlsplit(url).path).status_code == 200
 
 
-def test_worker_healthcheck_pings_the_celery_app() -> None:
-    argv = healthcheck_of(services()["worker"])
+@pytest.mark.parametrize("name", WORKERS)
+def test_worker_healthcheck_pings_the_celery_app(name: str) -> None:
+    argv = healthcheck_of(services()[name])
 
     assert argv[:3] == ["env", "-u", "PROMETHEUS_MULTIPROC_DIR"]
     assert argv[3:5] == ["celery", "-A"]
     assert_celery_app(argv)
+
+
+# --- Celery queues ----------------------------------------------------------------------------
+
+
+def queue_of(task_name: str) -> str:
+    return str(celery_app.amqp.router.route({}, task_name)["queue"].name)
+
+
+def routed_queues() -> set[str]:
+    return {queue_of(name) for name in celery_app.tasks if not name.startswith("celery.")}
+
+
+def consumed_by(argv: list[str]) -> set[str]:
+    """The queues a `celery worker` command line names with --queues / -Q."""
+    flags = [i for i, arg in enumerate(argv) if arg in ("--queues", "-Q")]
+    return {queue for i in flags for queue in argv[i + 1].split(",")}
+
+
+def test_tasks_route_by_name_to_their_queues() -> None:
+    assert queue_of("accounts.send_sms") == "critical"
+    assert queue_of("accounts.send_push") == "critical"
+    assert queue_of("promotions.expire_unpaid_payments") == "critical"
+    assert queue_of("listings.process_video") == "media"
+    assert queue_of("moderation.precheck_listing") == "default"
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        assert queue_of(entry["task"]) in {"default", "critical"}
+    assert routed_queues() == {"critical", "default", "media"}
+
+
+def test_each_queue_has_worker_services_of_its_own() -> None:
+    queues = {name: services()[name]["environment"]["CELERY_QUEUES"] for name in WORKERS}
+
+    assert queues == {
+        "worker-critical": "critical",
+        "worker-default": "default",
+        "worker-media": "media",
+    }
+    for name in WORKERS:
+        assert command_of(services()[name]) == ["deploy/worker.sh"]
+        assert "CELERY_CONCURRENCY" in services()[name]["environment"]
+    worker_sh = (REPO / "deploy" / "worker.sh").read_text()
+    assert '--queues "${CELERY_QUEUES:-critical,default,media}"' in worker_sh
+
+
+def test_a_video_encode_cannot_hold_up_a_login_sms() -> None:
+    # The SMS goes to a queue whose workers take nothing else: an encode runs elsewhere.
+    sms, encode = queue_of("accounts.send_sms"), queue_of("listings.process_video")
+    assert sms != encode
+    compose_consumers = [
+        set(services()[name]["environment"]["CELERY_QUEUES"].split(",")) for name in WORKERS
+    ]
+    assert {sms} in compose_consumers
+    assert all(encode not in queues for queues in compose_consumers if sms in queues)
+    make_workers = make_worker_commands()
+    assert [sms] in [sorted(consumed_by(argv)) for argv in make_workers]
+    assert all(encode not in consumed_by(argv) for argv in make_workers if sms in consumed_by(argv))
+
+
+def make_worker_commands() -> list[list[str]]:
+    recipe = (REPO / "Makefile").read_text().split("\nworker:", 1)[1].split("\n\n", 1)[0]
+    commands = shlex.split(recipe.replace("\\\n", " "))
+    starts = [i for i, arg in enumerate(commands) if arg.endswith("/celery")]
+    return [commands[i : i + commands[i:].index("&")] for i in starts]
+
+
+def test_every_worker_started_anywhere_consumes_every_queue() -> None:
+    """`make worker` (all its workers together), and the workers that the load test and the
+    fault tests start on loopback: a queue nobody consumes would keep its tasks forever."""
+    assert set().union(*map(consumed_by, make_worker_commands())) == routed_queues()
+    for path in ("bench/load.py", "tests/test_faults.py"):
+        text = (REPO / path).read_text()
+        assert '"--queues", "critical,default,media"' in text, path
 
 
 def test_beat_healthcheck_reads_the_pidfile_beat_writes() -> None:
@@ -220,10 +300,10 @@ def test_prometheus_scrapes_real_services_on_their_ports() -> None:
         for dns in job.get("dns_sd_configs", []):
             targets.extend((host, dns["port"], {}) for host in dns["names"])
 
-    assert {host for host, _, _ in targets} == {"web", "ws", "worker"}
+    assert {host for host, _, _ in targets} == {"web", "ws", *WORKERS}
     for host, port, labels in targets:
         service = services()[host]
-        if host == "worker":
+        if host in WORKERS:
             assert port == int(service["environment"]["CELERY_METRICS_PORT"])
             assert "PROMETHEUS_MULTIPROC_DIR" in service["environment"]
         else:

@@ -92,6 +92,7 @@ class App:
         self.spawn(
             str(VENV_BIN / "celery"),
             *("-A", "marketplace", "worker", "--pool", "solo", "--loglevel", "WARNING"),
+            *("--queues", "critical,default,media"),
             *("--without-heartbeat", "--without-gossip", "--without-mingle"),
         )
 
@@ -270,7 +271,8 @@ def test_with_redis_down_the_api_serves_otp_refuses_sockets_close_and_sweeps_rec
         listing_id,
     )
     app.work()
-    Celery(broker=redis.url).send_task("moderation.requeue_missing_prechecks")
+    # To the queue beat's sweeps go to (CELERY_TASK_ROUTES): a bare app knows no routes.
+    Celery(broker=redis.url).send_task("moderation.requeue_missing_prechecks", queue="default")
     prechecks = (
         "SELECT count(*) FROM moderation_moderationevent WHERE listing_id = %s AND kind = %s"
     )

@@ -231,6 +231,16 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.2,
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Three queues, each consumed by workers of its own (docker-compose.yml, `make worker`), so a
+# login code or a payment never waits behind a video's encode. Unlisted tasks (moderation, the
+# other periodic sweeps) go to `default`.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "accounts.send_sms": {"queue": "critical"},
+    "accounts.send_push": {"queue": "critical"},
+    "promotions.expire_unpaid_payments": {"queue": "critical"},
+    "listings.process_video": {"queue": "media"},
+}
 # Where a worker serves its task metrics for Prometheus (marketplace.celery_metrics); unset, it
 # serves none. Not CELERY_-prefixed: Celery reads those settings as its own.
 WORKER_METRICS_PORT = env_int("CELERY_METRICS_PORT", None, minimum=1)
