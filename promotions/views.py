@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from listings.selectors import listing_get_for_editor
+from marketplace.api.client_ip import client_ip, is_loopback
 from marketplace.api.errors import DomainError
 
 from .exceptions import SignatureInvalid
@@ -140,12 +141,16 @@ class WebhookView(APIView):
 class TestCheckoutView(View):
     """The `test` provider's checkout page, for trying the flow in a browser (DEBUG only):
     "Pay" and "Fail" send a signed callback through the same verification and service as
-    the real webhook."""
+    the real webhook. Anyone who opens it can pay, so it answers the local machine only."""
 
     __test__ = False  # not a pytest test class, whatever its name
 
-    def _payment(self, pk: Any) -> Payment:
-        if not settings.DEBUG or "test" not in settings.PAYMENT_PROVIDERS:
+    def _payment(self, request: HttpRequest, pk: Any) -> Payment:
+        if (
+            not settings.DEBUG
+            or "test" not in settings.PAYMENT_PROVIDERS
+            or not is_loopback(client_ip(request))
+        ):
             raise Http404
         payment = Payment.objects.filter(pk=pk, provider=test_provider.TestProvider.code).first()
         if payment is None:
@@ -153,11 +158,11 @@ class TestCheckoutView(View):
         return payment
 
     def get(self, request: HttpRequest, pk: Any) -> HttpResponse:
-        payment = self._payment(pk)
+        payment = self._payment(request, pk)
         return render(request, "promotions/test_checkout.html", {"payment": payment})
 
     def post(self, request: HttpRequest, pk: Any) -> HttpResponse:
-        payment = self._payment(pk)
+        payment = self._payment(request, pk)
         outcome = request.POST.get("outcome")
         if outcome in ("succeeded", "failed") and payment.status == PaymentStatus.PENDING:
             body = test_provider.checkout_callback(payment, cast(EventStatus, outcome))

@@ -1,5 +1,8 @@
-"""The real URLconf: unknown /api/ paths are JSON 404s even with DEBUG on."""
+"""The real URLconf: unknown /api/ paths are JSON 404s even with DEBUG on; elsewhere DEBUG's
+404 page, which lists every route, answers the local machine only."""
 
+import ipaddress
+import uuid
 from typing import Any
 
 import pytest
@@ -31,3 +34,67 @@ def test_pages_outside_the_api_keep_html_404s(client: Client) -> None:
 
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+# Django's debug 404 page, and what it gives away.
+DEBUG_PAGE = b"Django tried these URL patterns"
+ROUTE = b"api/v1/"
+
+
+@pytest.mark.parametrize(
+    "caller",
+    [
+        {"REMOTE_ADDR": "192.168.1.20"},
+        {"REMOTE_ADDR": "203.0.113.9"},
+        # A made-up header from a peer that is not a trusted proxy changes nothing.
+        {"REMOTE_ADDR": "192.168.1.20", "HTTP_X_FORWARDED_FOR": "127.0.0.1"},
+        # Through a trusted proxy on this machine, the caller is the one it forwards for.
+        {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.9"},
+    ],
+    ids=["lan", "internet", "spoofed-forwarded-for", "behind-a-local-proxy"],
+)
+@pytest.mark.parametrize("path", ["/no-such-page/", "/payments/test-checkout/not-an-id/"])
+def test_debug_404s_are_plain_for_other_machines(
+    settings: Any, caller: dict[str, str], path: str
+) -> None:
+    settings.DEBUG = True
+    if caller["REMOTE_ADDR"] == "127.0.0.1":
+        settings.TRUSTED_PROXIES = [ipaddress.ip_network("127.0.0.0/8")]
+
+    response = Client(**caller).get(path)
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+    assert DEBUG_PAGE not in response.content
+    assert ROUTE not in response.content
+
+
+def test_a_views_404_is_plain_for_other_machines(settings: Any) -> None:
+    settings.DEBUG = True
+    path = f"/payments/test-checkout/{uuid.uuid4()}/"
+
+    response = Client(REMOTE_ADDR="192.168.1.20").get(path)
+
+    assert response.status_code == 404
+    assert b"Raised by" not in response.content
+    assert b"TestCheckoutView" not in response.content
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "::1"])
+def test_the_local_machine_gets_the_debug_404(settings: Any, address: str) -> None:
+    settings.DEBUG = True
+
+    response = Client(REMOTE_ADDR=address).get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert DEBUG_PAGE in response.content
+    assert ROUTE in response.content
+
+
+def test_a_missing_slash_still_redirects_for_other_machines(settings: Any) -> None:
+    settings.DEBUG = True
+
+    response = Client(REMOTE_ADDR="192.168.1.20").get("/admin")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/admin/"

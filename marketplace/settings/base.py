@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "marketplace.api.debug_pages.LocalDebugPagesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 

@@ -1,5 +1,5 @@
-"""The test provider's checkout page: served with DEBUG on, it completes or fails a payment
-through a signed callback."""
+"""The test provider's checkout page: served with DEBUG on and to the local machine only, it
+completes or fails a payment through a signed callback."""
 
 from typing import Any
 
@@ -64,3 +64,33 @@ def test_the_checkout_page_is_not_served_without_debug(author: Any, settings: An
     assert Client().post(page_of(promotion), {"outcome": "succeeded"}).status_code == 404
     promotion.payment.refresh_from_db()
     assert promotion.payment.status == PaymentStatus.PENDING
+
+
+@pytest.mark.parametrize(
+    "caller",
+    [
+        {"REMOTE_ADDR": "192.168.1.20"},
+        {"REMOTE_ADDR": "192.168.1.20", "HTTP_X_FORWARDED_FOR": "127.0.0.1"},
+    ],
+    ids=["lan", "spoofed-forwarded-for"],
+)
+def test_the_checkout_page_answers_only_the_local_machine(
+    author: Any, settings: Any, caller: dict[str, str]
+) -> None:
+    settings.DEBUG = True
+    promotion = bought(author, active_listing(author))
+    local = Client(HTTP_ACCEPT_LANGUAGE="en")
+    assert local.get(page_of(promotion)).status_code == 200
+    token = local.cookies["csrftoken"].value
+    client = Client(enforce_csrf_checks=True, **caller)
+    client.cookies["csrftoken"] = token
+
+    assert client.get(page_of(promotion)).status_code == 404
+    response = client.post(
+        page_of(promotion), {"outcome": "succeeded", "csrfmiddlewaretoken": token}
+    )
+
+    assert response.status_code == 404
+    promotion.payment.refresh_from_db()
+    assert promotion.payment.status == PaymentStatus.PENDING
+    assert not PaymentEvent.objects.exists()
