@@ -106,6 +106,7 @@ class BusinessAdmin(AuditedModelAdmin):
         "current_period_end",
         "past_due_since",
         "trial_user",
+        "created_by",
         "created_at",
         "updated_at",
     )
@@ -123,7 +124,7 @@ class BusinessAdmin(AuditedModelAdmin):
                 )
             },
         ),
-        (_("Dates"), {"fields": ("created_at", "updated_at")}),
+        (_("Dates"), {"fields": ("created_by", "created_at", "updated_at")}),
     )
     inlines = (MembershipInline, InvitationInline, SubscriptionOrderInline)
     actions = ("verify", "unverify")

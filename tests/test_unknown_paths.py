@@ -6,7 +6,9 @@ import uuid
 from typing import Any
 
 import pytest
+from django.core.exceptions import SuspiciousOperation
 from django.test import Client
+from django.urls import path
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +100,48 @@ def test_a_missing_slash_still_redirects_for_other_machines(settings: Any) -> No
 
     assert response.status_code == 301
     assert response["Location"] == "/admin/"
+
+
+# A URLconf of views that fail, to see Django's debug error pages (this module is the root).
+def _fails(request: Any) -> Any:
+    raise RuntimeError("detail-only-a-traceback-shows")
+
+
+def _suspicious(request: Any) -> Any:
+    raise SuspiciousOperation("detail-only-the-debug-400-shows")
+
+
+urlpatterns = [path("fails/", _fails), path("suspicious/", _suspicious)]
+handler404 = "marketplace.api.views.handler404"
+handler500 = "marketplace.api.views.handler500"
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "detail"),
+    [
+        ("/fails/", 500, b"detail-only-a-traceback-shows"),
+        ("/suspicious/", 400, b"detail-only-the-debug-400-shows"),
+    ],
+)
+def test_debug_error_pages_are_plain_for_other_machines(
+    settings: Any, path: str, status: int, detail: bytes
+) -> None:
+    settings.DEBUG = True
+    settings.ROOT_URLCONF = __name__
+
+    response = Client(REMOTE_ADDR="192.168.1.20", raise_request_exception=False).get(path)
+
+    assert response.status_code == status
+    assert detail not in response.content
+    assert b"Traceback" not in response.content
+    assert b"SECRET_KEY" not in response.content
+
+
+def test_the_local_machine_gets_the_debug_500(settings: Any) -> None:
+    settings.DEBUG = True
+    settings.ROOT_URLCONF = __name__
+
+    response = Client(REMOTE_ADDR="127.0.0.1", raise_request_exception=False).get("/fails/")
+
+    assert response.status_code == 500
+    assert b"detail-only-a-traceback-shows" in response.content

@@ -1,16 +1,21 @@
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core import signals
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.core.handlers.exception import get_exception_response
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.urls import Resolver404, get_resolver, get_urlconf, resolve
+from django.utils.log import log_response
 
 from .client_ip import client_ip, is_loopback
 
 
 class LocalDebugPagesMiddleware:
-    """With DEBUG on, Django answers a 404 with its debug page, which lists every URL route;
-    only the local machine gets it. Anyone else gets the 404 that DEBUG off gives.
+    """With DEBUG on, Django answers a 404 with its debug page, which lists every URL route,
+    and a view's error with one showing its traceback and settings; only the local machine
+    gets them. Anyone else gets the 404, 400 or 500 page that DEBUG off gives.
 
     Django picks the debug page itself (`response_for_exception`) and never calls
     `handler404` while DEBUG is on, so the miss is caught here first: an unknown path before
@@ -30,9 +35,26 @@ class LocalDebugPagesMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if isinstance(exception, Http404) and _hide_debug_pages(request):
+        if not _hide_debug_pages(request) or isinstance(exception, PermissionDenied):
+            return None  # the 403 page shows nothing of the server, DEBUG or not
+        if isinstance(exception, Http404):
             return _plain_404(request, exception)
-        return None
+        # Django's debug 400 and 500 pages show the traceback, local variables and settings.
+        resolver = get_resolver(get_urlconf())
+        if isinstance(exception, BadRequest | SuspiciousOperation | MultiPartParserError):
+            response = get_exception_response(request, resolver, 400, exception)
+        else:
+            signals.got_request_exception.send(sender=None, request=request)
+            response = resolver.resolve_error_handler(500)(request)
+        log_response(
+            "%s: %s",
+            response.reason_phrase,
+            request.path,
+            response=response,
+            request=request,
+            exception=exception,
+        )
+        return response
 
 
 def _hide_debug_pages(request: HttpRequest) -> bool:
