@@ -24,12 +24,15 @@ def record_call(marker: str) -> None:
     redis.Redis.from_url(settings.REDIS_URL).rpush("tests:calls", marker)
 
 
+QUEUES = ("critical", "default", "media")
+
+
 @pytest.fixture
 def redis_client() -> Any:
     client = redis.Redis.from_url(settings.REDIS_URL)
-    client.delete("tests:calls", "celery")
+    client.delete("tests:calls", *QUEUES)
     yield client
-    client.delete("tests:calls", "celery")
+    client.delete("tests:calls", *QUEUES)
     client.close()
 
 
@@ -58,11 +61,27 @@ def test_enqueue_on_commit_publishes_to_the_redis_broker(redis_client: Any) -> N
 
     with transaction.atomic():
         enqueue_on_commit("tests.record_call", marker=marker)
-        assert redis_client.llen("celery") == 0  # nothing leaves before the commit
+        assert redis_client.llen("default") == 0  # nothing leaves before the commit
 
-    queued = [json.loads(raw) for raw in redis_client.lrange("celery", 0, -1)]
+    queued = [json.loads(raw) for raw in redis_client.lrange("default", 0, -1)]
     assert [message["headers"]["task"] for message in queued] == ["tests.record_call"]
     assert marker in json.dumps(queued[0])
+
+
+@pytest.mark.usefixtures("real_broker")
+def test_login_codes_and_video_encodes_wait_in_queues_of_their_own(redis_client: Any) -> None:
+    # Each queue is a list in Redis, consumed by its own workers (docker-compose.yml).
+    with transaction.atomic():
+        enqueue_on_commit("listings.process_video", media_id=str(uuid.uuid4()))
+        enqueue_on_commit("accounts.send_sms", phone="+996700000001", text="1234")
+        enqueue_on_commit("tests.record_call", marker="sweep")
+
+    def tasks_in(queue: str) -> list[str]:
+        return [json.loads(raw)["headers"]["task"] for raw in redis_client.lrange(queue, 0, -1)]
+
+    assert tasks_in("critical") == ["accounts.send_sms"]
+    assert tasks_in("media") == ["listings.process_video"]
+    assert tasks_in("default") == ["tests.record_call"]
 
 
 def test_a_rolled_back_transaction_enqueues_nothing(redis_client: Any) -> None:
