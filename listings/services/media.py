@@ -116,12 +116,18 @@ def _ffprobe(path: str, container: str, *arguments: str) -> dict[str, Any]:
     return info if isinstance(info, dict) else {}
 
 
+# Any duration above this (an infinite or absurd one) is taken as this: far over every limit.
+FOREVER_S = Decimal(10**9)
+
+
 def _seconds(value: Any) -> Decimal | None:
     try:
-        seconds = Decimal(str(value)).quantize(Decimal("0.01"))
-    except (TypeError, InvalidOperation):
+        seconds = Decimal(str(value))
+    except InvalidOperation:
         return None
-    return seconds if seconds.is_finite() and seconds >= 0 else None
+    if seconds.is_nan() or seconds < 0:
+        return None
+    return min(seconds, FOREVER_S).quantize(Decimal("0.01"))
 
 
 def _count(value: Any) -> int:

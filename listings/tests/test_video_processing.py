@@ -472,6 +472,29 @@ def test_a_video_of_more_frames_than_allowed_is_refused(
     assert not ListingMedia.objects.exists()
 
 
+@pytest.mark.parametrize("duration", ["inf", "1e30"])
+def test_a_video_claiming_an_endless_duration_is_too_long(
+    author: Any,
+    listing_id: str,
+    videos: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    duration: str,
+) -> None:
+    ffprobe = media_service._ffprobe
+
+    def claiming(path: str, container: str, *arguments: str) -> dict[str, Any]:
+        info = ffprobe(path, container, *arguments)
+        if "format" in info:
+            info["format"]["duration"] = duration
+        return info
+
+    monkeypatch.setattr(media_service, "_ffprobe", claiming)
+
+    response = upload_file(author, listing_id, videos["h264.mp4"])
+
+    assert_error(response, 400, "video_too_long")
+
+
 def test_a_video_up_to_the_limits_is_accepted(
     author: Any, listing_id: str, videos: dict[str, Path], settings: LazySettings
 ) -> None:
