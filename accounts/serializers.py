@@ -111,6 +111,18 @@ class PhoneSerializer(serializers.Serializer):
     phone = PhoneInputField()
 
 
+class DeviceIdField(serializers.RegexField):
+    """The app install's own random id, kept in its secure storage: with it, a login code
+    can be asked for even when strangers have used up the phone's limit."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(r"^[A-Za-z0-9_-]{16,128}$", max_length=128, required=False, **kwargs)
+
+
+class OtpRequestSerializer(PhoneSerializer):
+    device_id = DeviceIdField()
+
+
 class CodeSentSerializer(serializers.Serializer):
     expires_in = serializers.IntegerField()
     resend_in = serializers.IntegerField()
@@ -125,6 +137,7 @@ class ConsentInputSerializer(serializers.Serializer):
 class OtpVerifySerializer(PhoneSerializer):
     code = StrictCharField(max_length=12)
     consent = ConsentInputSerializer(required=False)
+    device_id = DeviceIdField()
 
 
 class PhoneVerifySerializer(PhoneSerializer):

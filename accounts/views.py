@@ -23,6 +23,7 @@ from .serializers import (
     DeviceSerializer,
     LegalDocumentSerializer,
     LoginSerializer,
+    OtpRequestSerializer,
     OtpVerifySerializer,
     PhoneSerializer,
     PhoneVerifySerializer,
@@ -89,11 +90,18 @@ class LegalDocumentsView(PublicView):
 
 class OtpRequestView(PublicView):
     @extend_schema(
-        request=PhoneSerializer, responses={202: CodeSentSerializer}, operation_id="otp_request"
+        request=OtpRequestSerializer,
+        responses={202: CodeSentSerializer},
+        operation_id="otp_request",
     )
     def post(self, request: Request) -> Response:
-        phone = phone_from_input(_valid(PhoneSerializer, request)["phone"])
-        sent = otp_send(phone=phone, purpose=CodePurpose.LOGIN, ip=client_ip(request))
+        data = _valid(OtpRequestSerializer, request)
+        sent = otp_send(
+            phone=phone_from_input(data["phone"]),
+            purpose=CodePurpose.LOGIN,
+            ip=client_ip(request),
+            device_id=data.get("device_id"),
+        )
         return Response(CodeSentSerializer(sent).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -107,7 +115,11 @@ class OtpVerifyView(PublicView):
         # Guessing codes across many phones from one address is capped too.
         hit(Limit(f"otp:verify:ip:{client_ip(request)}", settings.OTP_VERIFY_PER_IP_PER_HOUR, 3600))
         result = auth_login_with_code(
-            phone=phone, code=data["code"], consent=data.get("consent"), meta=_meta(request)
+            phone=phone,
+            code=data["code"],
+            consent=data.get("consent"),
+            meta=_meta(request),
+            device_id=data.get("device_id"),
         )
         profile = ProfileSerializer(result.user, context={"request": request}).data
         return Response({**result.tokens, "is_new_user": result.is_new_user, "user": profile})

@@ -269,6 +269,46 @@ def test_admin_login_attempts_are_limited_per_account_however_it_is_written(
     assert_throttled(login(staff_phone, "right-password-360", ip="198.51.100.3"), within=3600)
 
 
+def test_failed_tries_from_elsewhere_do_not_lock_staff_out_of_a_browser_they_used_before(
+    staff_phone: str, settings: LazySettings
+) -> None:
+    settings.ADMIN_LOGIN_PER_ACCOUNT_PER_HOUR = 2
+    own_browser = Client(REMOTE_ADDR="203.0.113.20")
+    assert (
+        own_browser.post(
+            ADMIN_LOGIN, {"username": staff_phone, "password": "right-password-360"}
+        ).status_code
+        == 302
+    )
+    own_browser.post("/admin/logout/")
+    # Someone else spends the account's budget, and more, from other addresses.
+    for index in range(3):
+        login(staff_phone, f"guess-{index}", ip=f"198.51.100.{index + 1}")
+    assert_throttled(login(staff_phone, "right-password-360", ip="198.51.100.9"), within=3600)
+
+    again = own_browser.post(
+        ADMIN_LOGIN, {"username": staff_phone, "password": "right-password-360"}
+    )
+
+    assert again.status_code == 302
+
+
+def test_a_device_cookie_of_another_account_does_not_escape_the_limit(
+    staff_phone: str, settings: LazySettings
+) -> None:
+    settings.ADMIN_LOGIN_PER_ACCOUNT_PER_HOUR = 1
+    other = user_set_role(user=UserFactory(), role=Role.MODERATOR, actor=None)
+    other.set_password("other-password-360")
+    other.save(update_fields=["password"])
+    browser = Client(REMOTE_ADDR="203.0.113.30")
+    browser.post(ADMIN_LOGIN, {"username": other.phone, "password": "other-password-360"})
+    login(staff_phone, "guess", ip="198.51.100.1")
+
+    response = browser.post(ADMIN_LOGIN, {"username": staff_phone, "password": "guess-2"})
+
+    assert_throttled(response, within=3600)
+
+
 def test_admin_login_fails_closed_without_the_limit_store(
     staff_phone: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

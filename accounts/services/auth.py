@@ -18,7 +18,7 @@ from ..selectors import login_session_user
 from ..tokens import SESSION_CLAIM, issue_tokens
 from .audit import audit_record
 from .consents import RequestMeta, consent_record_many, required_kinds
-from .otp import otp_check, otp_spend
+from .otp import device_hash, otp_check, otp_spend
 from .users import user_revoke_all_tokens
 
 USER_ID_CLAIM: str = jwt_settings.USER_ID_CLAIM
@@ -38,9 +38,17 @@ def _consent_complete(consent: dict[str, Any] | None) -> bool:
 
 
 def auth_login_with_code(
-    *, phone: str, code: str, consent: dict[str, Any] | None, meta: RequestMeta
+    *,
+    phone: str,
+    code: str,
+    consent: dict[str, Any] | None,
+    meta: RequestMeta,
+    device_id: str | None = None,
 ) -> LoginResult:
     """Verify a login code and open a session, creating the account on first login.
+
+    The session remembers the app install (`device_id`, hashed) it was opened from: that
+    install may later ask for codes past the phone's limit (`otp_send`).
 
     A new user must accept the required documents; without them the answer is
     `consent_required` and the code is neither spent nor the try counted — and only someone
@@ -64,7 +72,10 @@ def auth_login_with_code(
                 audit_record(actor=user, action="user.registered", target=user)
             if consent:
                 consent_record_many(user=user, decisions=consent, meta=meta)
-            tokens = issue_tokens(user)
+            session = LoginSession.objects.create(
+                user=user, device_hash=device_hash(device_id) if device_id else ""
+            )
+            tokens = issue_tokens(user, session)
     if refusal is not None:
         raise refusal
     assert user is not None  # noqa: S101 - set on every path that did not raise
@@ -107,10 +118,10 @@ def auth_refresh(*, refresh: str) -> dict[str, str]:
     same login session.
 
     A token already rotated (or logged out) presented again means two parties hold the
-    session's tokens, one of them a thief, and which is which cannot be told: the whole session ends (reuse detection, as
-    the OAuth 2.0 Security BCP recommends). The session's row is locked first, so of two
-    concurrent refreshes with one token one rotates, and the other then finds the token
-    used and ends the session.
+    session's tokens, one of them a thief, and which is which cannot be told: the whole
+    session ends (reuse detection, as the OAuth 2.0 Security BCP recommends). The session's
+    row is locked first, so of two concurrent refreshes with one token one rotates, and the
+    other then finds the token used and ends the session.
     """
     claims = _refresh_claims(refresh)
     user = login_session_user(claims=claims)

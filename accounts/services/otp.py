@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from marketplace.celery import enqueue_on_commit
 
 from ..exceptions import CodeExpired, InvalidCode, InvalidPhone, TooManyAttempts
-from ..models import PhoneCode, User
+from ..models import CodePurpose, LoginSession, PhoneCode, User
 from ..phone import normalize_phone
 from ..ratelimit import Limit, hit
 
@@ -44,16 +44,50 @@ def otp_sms_text(code: str) -> str:
     return _("360 Marketplace code: %(code)s. Do not share it with anyone.") % {"code": code}
 
 
-def otp_send(*, phone: str, purpose: str, ip: str, user: User | None = None) -> CodeSent:
+def device_hash(device_id: str) -> str:
+    """How an app install's `device_id` is stored: it lets its holder ask for login codes past
+    the phone's limit, so it is kept like a credential."""
+    return salted_hmac("accounts.LoginSession.device", device_id, algorithm="sha256").hexdigest()
+
+
+def _device_is_known(*, phone: str, device_id: str | None) -> bool:
+    if not device_id:
+        return False
+    hashed = device_hash(device_id)
+    return LoginSession.objects.filter(user__phone=phone, device_hash=hashed).exists()
+
+
+def otp_send(
+    *,
+    phone: str,
+    purpose: str,
+    ip: str,
+    user: User | None = None,
+    device_id: str | None = None,
+) -> CodeSent:
     """Issue a fresh code for `phone` and send it by SMS after the commit.
 
-    The limits are security controls (fail closed): one code per phone per resend interval,
-    a few per phone and per IP an hour, and a global ceiling on SMS per minute.
+    The limits are security controls (fail closed), counted in this order: a few codes per IP
+    an hour; then one per phone per resend interval and a few per phone an hour; then a global
+    ceiling on SMS per minute. A request refused by the IP's limit spends nothing of the
+    phone's. A login request from an install that has logged in to the phone's account before
+    (`device_id`) counts against that install's own limits instead of the phone's, so strangers
+    asking for the phone's codes cannot lock its owner out.
     """
+    if purpose == CodePurpose.LOGIN and _device_is_known(phone=phone, device_id=device_id):
+        scope = f"otp:device:{phone}:{device_hash(str(device_id))[:32]}"
+        per_phone = (
+            Limit(f"{scope}:resend", 1, settings.OTP_RESEND_SECONDS),
+            Limit(scope, settings.OTP_PER_KNOWN_DEVICE_PER_HOUR, 3600),
+        )
+    else:
+        per_phone = (
+            Limit(f"otp:resend:{phone}", 1, settings.OTP_RESEND_SECONDS),
+            Limit(f"otp:phone:{phone}", settings.OTP_PER_PHONE_PER_HOUR, 3600),
+        )
     hit(
-        Limit(f"otp:resend:{phone}", 1, settings.OTP_RESEND_SECONDS),
         Limit(f"otp:ip:{ip}", settings.OTP_PER_IP_PER_HOUR, 3600),
-        Limit(f"otp:phone:{phone}", settings.OTP_PER_PHONE_PER_HOUR, 3600),
+        *per_phone,
         Limit("otp:global", settings.SMS_GLOBAL_PER_MINUTE, 60),
     )
     code = f"{secrets.randbelow(10**6):06d}"

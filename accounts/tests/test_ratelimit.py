@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import redis
 from django.conf import LazySettings
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -286,3 +287,139 @@ def test_a_database_counter_starts_over_when_its_window_ends(
     )
 
     assert request_code(PHONE).status_code == 202
+
+
+# --- Strangers cannot lock a phone's owner out ------------------------------------------------
+
+DEVICE = "owners-app-install-7f3a9c21d4e8"
+ATTACKER = {"REMOTE_ADDR": "198.51.100.66"}
+OWNER = {"REMOTE_ADDR": "203.0.113.10"}
+
+
+def spend_the_phones_budget(
+    request_code: Callable[..., Any], settings: LazySettings, **extra: Any
+) -> None:
+    """An attacker asks for the phone's codes until its hourly limit refuses him."""
+    for _ in range(settings.OTP_PER_PHONE_PER_HOUR):
+        response = request_code(PHONE, **extra)
+        delete_resend_key(PHONE, settings)
+        if response.status_code == 429:
+            break
+    assert_error(request_code(PHONE, **extra), 429, "throttled")
+
+
+@pytest.fixture
+def request_code_as(django_capture_on_commit_callbacks: Any) -> Callable[..., Any]:
+    """POST an OTP request with a body of one's own."""
+
+    def send(body: dict[str, Any], **extra: Any) -> Any:
+        with django_capture_on_commit_callbacks(execute=True):
+            return APIClient().post("/api/v1/auth/otp/request/", body, format="json", **extra)
+
+    return send
+
+
+@pytest.fixture
+def owner_known_device(login_with_device: Callable[..., Any]) -> None:
+    login_with_device(DEVICE)
+
+
+@pytest.fixture
+def login_with_device(
+    request_code_as: Callable[..., Any], verify: Callable[..., Any], settings: LazySettings
+) -> Callable[..., Any]:
+    def run(device_id: str) -> dict[str, Any]:
+        assert request_code_as({"phone": PHONE, "device_id": device_id}, **OWNER).status_code == 202
+        response = APIClient().post(
+            "/api/v1/auth/otp/verify/",
+            {"phone": PHONE, "code": last_code(PHONE), "consent": CONSENT, "device_id": device_id},
+            format="json",
+            **OWNER,
+        )
+        assert response.status_code == 200, response.content
+        delete_resend_key(PHONE, settings)
+        return response.json()
+
+    return run
+
+
+def test_a_request_refused_by_the_address_limit_spends_nothing_of_the_phones_budget(
+    request_code: Callable[..., Any], settings: LazySettings, outbox: list[sms.SmsMessage]
+) -> None:
+    settings.OTP_PER_IP_PER_HOUR = 1
+    assert request_code(phone_number(1), **ATTACKER).status_code == 202
+
+    for _ in range(3):
+        assert_error(request_code(PHONE, **ATTACKER), 429, "throttled")
+
+    # No resend wait, no hourly code spent: the owner gets his code at once, five times over.
+    for _ in range(settings.OTP_PER_PHONE_PER_HOUR):
+        assert request_code(PHONE, REMOTE_ADDR=random_ip()).status_code == 202
+        delete_resend_key(PHONE, settings)
+
+
+def test_a_known_install_still_gets_a_code_when_strangers_used_up_the_phones_limit(
+    owner_known_device: None,
+    request_code: Callable[..., Any],
+    request_code_as: Callable[..., Any],
+    verify: Callable[..., Any],
+    settings: LazySettings,
+) -> None:
+    spend_the_phones_budget(request_code, settings, **ATTACKER)
+
+    response = request_code_as({"phone": PHONE, "device_id": DEVICE}, **OWNER)
+
+    assert response.status_code == 202
+    login = verify(PHONE, last_code(PHONE), client=APIClient(), **OWNER)
+    assert login.status_code == 200, login.content
+    # Others, the attacker among them, are still refused.
+    assert_error(request_code(PHONE, **ATTACKER), 429, "throttled")
+    assert_error(request_code(PHONE, **OWNER), 429, "throttled")
+
+
+def test_an_install_that_never_logged_in_to_the_account_gets_no_way_past_the_limit(
+    owner_known_device: None,
+    request_code: Callable[..., Any],
+    request_code_as: Callable[..., Any],
+    settings: LazySettings,
+) -> None:
+    spend_the_phones_budget(request_code, settings, **ATTACKER)
+
+    guessed = request_code_as({"phone": PHONE, "device_id": "attackers-own-install-0001"})
+
+    assert_error(guessed, 429, "throttled")
+
+
+def test_the_code_delivered_last_still_logs_in_after_the_limit_is_hit(
+    request_code: Callable[..., Any], verify: Callable[..., Any], settings: LazySettings
+) -> None:
+    spend_the_phones_budget(request_code, settings, **ATTACKER)
+
+    response = verify(PHONE, last_code(PHONE), CONSENT, **OWNER)
+
+    assert response.status_code == 200, response.content
+
+
+def test_a_known_install_has_a_limit_of_its_own(
+    owner_known_device: None, request_code_as: Callable[..., Any], settings: LazySettings
+) -> None:
+    settings.OTP_PER_KNOWN_DEVICE_PER_HOUR = 2
+    body = {"phone": PHONE, "device_id": DEVICE}
+    store = redis.Redis.from_url(str(settings.REDIS_URL))
+
+    statuses = []
+    for _ in range(3):
+        statuses.append(request_code_as(body, **OWNER).status_code)
+        for key in store.scan_iter(f"rl:otp:device:{PHONE}:*:resend"):
+            store.delete(key)  # as if a minute had passed
+
+    assert statuses == [202, 202, 429]
+
+
+@pytest.mark.parametrize("device_id", ["short", "x" * 129, "has spaces in it here", 42])
+def test_a_malformed_device_id_is_a_validation_error(
+    request_code_as: Callable[..., Any], device_id: Any
+) -> None:
+    response = request_code_as({"phone": PHONE, "device_id": device_id})
+
+    assert "device_id" in assert_error(response, 400, "invalid")["fields"]

@@ -1448,6 +1448,14 @@ export interface components {
          * @enum {string}
          */
         OtherPartyKindEnum: "user" | "business";
+        OtpRequestRequest: {
+            /**
+             * @description A Kyrgyz mobile number.
+             * @example +996 700 123 456
+             */
+            phone: string;
+            device_id?: string;
+        };
         OtpVerifyRequest: {
             /**
              * @description A Kyrgyz mobile number.
@@ -1456,6 +1464,7 @@ export interface components {
             phone: string;
             code: string;
             consent?: components["schemas"]["ConsentInputRequest"];
+            device_id?: string;
         };
         PaginatedCardPageList: {
             /**
@@ -2271,7 +2280,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["PhoneRequest"];
+                "application/json": components["schemas"]["OtpRequestRequest"];
             };
         };
         responses: {

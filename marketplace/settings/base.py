@@ -487,6 +487,9 @@ OTP_RESEND_SECONDS = 60
 OTP_MAX_ATTEMPTS = 5
 OTP_PER_PHONE_PER_HOUR = env_int("OTP_PER_PHONE_PER_HOUR", 5, minimum=1)
 OTP_PER_IP_PER_HOUR = env_int("OTP_PER_IP_PER_HOUR", 20, minimum=1)
+# Login codes an hour for an app install that logged in to the phone's account before
+# (`device_id`), counted apart from the phone's limit, which strangers can use up.
+OTP_PER_KNOWN_DEVICE_PER_HOUR = env_int("OTP_PER_KNOWN_DEVICE_PER_HOUR", 10, minimum=1)
 OTP_VERIFY_PER_IP_PER_HOUR = env_int("OTP_VERIFY_PER_IP_PER_HOUR", 60, minimum=1)
 # A ceiling on all SMS sent, against a bot spraying codes at many numbers.
 SMS_GLOBAL_PER_MINUTE = env_int("SMS_GLOBAL_PER_MINUTE", 120, minimum=1)
