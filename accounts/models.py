@@ -176,6 +176,9 @@ class PhoneCode(models.Model):
         help_text=_("For a phone change: the user who asked for it."),
     )
     code_hash = models.CharField(max_length=64)
+    # A login code sent to an app install that logged in to the account before: a stream of
+    # its own, which strangers' requests and wrong guesses cannot expire or burn.
+    device_hash = models.CharField(max_length=64, blank=True, default="")
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
@@ -248,6 +251,8 @@ class LoginSession(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="login_sessions"
     )
     device_hash = models.CharField(max_length=64, blank=True)
+    # For a login from before sessions existed: the refresh token that moved it into this one.
+    legacy_jti = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     refreshed_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -258,6 +263,13 @@ class LoginSession(models.Model):
                 fields=("user", "device_hash"),
                 condition=~Q(device_hash=""),
                 name="loginsession_device_idx",
+            ),
+        )
+        constraints = (
+            models.UniqueConstraint(
+                fields=("legacy_jti",),
+                condition=~Q(legacy_jti=""),
+                name="loginsession_one_per_legacy_token",
             ),
         )
 

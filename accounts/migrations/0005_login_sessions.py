@@ -23,6 +23,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("device_hash", models.CharField(blank=True, max_length=64)),
+                ("legacy_jti", models.CharField(blank=True, max_length=255)),
                 ("created_at", models.DateTimeField(auto_now_add=True)),
                 ("refreshed_at", models.DateTimeField(auto_now_add=True)),
                 ("revoked_at", models.DateTimeField(blank=True, null=True)),
@@ -41,6 +42,13 @@ class Migration(migrations.Migration):
                         condition=models.Q(("device_hash", ""), _negated=True),
                         fields=["user", "device_hash"],
                         name="loginsession_device_idx",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("legacy_jti", ""), _negated=True),
+                        fields=("legacy_jti",),
+                        name="loginsession_one_per_legacy_token",
                     )
                 ],
             },

@@ -15,7 +15,7 @@ from .. import hooks
 from ..exceptions import AccountDisabled, ConsentRequired
 from ..models import CodePurpose, LoginSession, User
 from ..selectors import login_session_user
-from ..tokens import SESSION_CLAIM, issue_tokens
+from ..tokens import SESSION_CLAIM, TOKEN_VERSION_CLAIM, issue_tokens
 from .audit import audit_record
 from .consents import RequestMeta, consent_record_many, required_kinds
 from .otp import device_hash, otp_check, otp_spend
@@ -56,7 +56,7 @@ def auth_login_with_code(
     """
     refusal: Exception | None = None
     with transaction.atomic():
-        checked = otp_check(phone=phone, purpose=CodePurpose.LOGIN, code=code)
+        checked = otp_check(phone=phone, purpose=CodePurpose.LOGIN, code=code, device_id=device_id)
         if isinstance(checked, Exception):
             refusal = checked
         else:
@@ -124,6 +124,8 @@ def auth_refresh(*, refresh: str) -> dict[str, str]:
     other then finds the token used and ends the session.
     """
     claims = _refresh_claims(refresh)
+    if SESSION_CLAIM not in claims:
+        return _refresh_legacy(claims)
     user = login_session_user(claims=claims)
     if user is None:
         raise InvalidToken("The token has been revoked.")
@@ -152,6 +154,36 @@ def auth_refresh(*, refresh: str) -> dict[str, str]:
             session.save(update_fields=("refreshed_at",))
             tokens = issue_tokens(user, session)
     # Raised after the commit: the session's end must be kept.
+    if reused:
+        raise InvalidToken("The token has been used already.")
+    return tokens
+
+
+def _refresh_legacy(claims: dict[str, Any]) -> dict[str, str]:
+    """A refresh token issued before login sessions: rotated once into a new session (recorded
+    with its `jti`), so its holder stays logged in. Presented again, it is a reuse as any other
+    and ends that session."""
+    jti = str(claims.get(jwt_settings.JTI_CLAIM, ""))
+    user = User.objects.filter(pk=claims.get(USER_ID_CLAIM), is_active=True).first()
+    if user is None or not jti or claims.get(TOKEN_VERSION_CLAIM) != user.token_version:
+        raise InvalidToken("The token has been revoked.")
+    with transaction.atomic():
+        outstanding = (
+            OutstandingToken.objects.select_for_update().filter(jti=jti).order_by("pk").first()
+        )
+        if outstanding is None:
+            raise InvalidToken("The token has been revoked.")
+        reused = BlacklistedToken.objects.filter(token=outstanding).exists()
+        if reused:
+            moved = LoginSession.objects.filter(user=user, legacy_jti=jti).first()
+            if moved is not None:
+                logger.warning(
+                    "Refresh token reused; ending login session %s of user %s", moved.pk, user.pk
+                )
+                login_session_revoke(user=user, session_id=moved.pk, reason="refresh_token_reused")
+        else:
+            BlacklistedToken.objects.create(token=outstanding)
+            tokens = issue_tokens(user, LoginSession.objects.create(user=user, legacy_jti=jti))
     if reused:
         raise InvalidToken("The token has been used already.")
     return tokens

@@ -50,11 +50,14 @@ def device_hash(device_id: str) -> str:
     return salted_hmac("accounts.LoginSession.device", device_id, algorithm="sha256").hexdigest()
 
 
-def _device_is_known(*, phone: str, device_id: str | None) -> bool:
-    if not device_id:
-        return False
+def _known_device(*, phone: str, purpose: str, device_id: str | None) -> str:
+    """The hashed `device_id` when that install has logged in to the phone's account before
+    (login codes only), else "": the stream of codes everyone else shares."""
+    if purpose != CodePurpose.LOGIN or not device_id:
+        return ""
     hashed = device_hash(device_id)
-    return LoginSession.objects.filter(user__phone=phone, device_hash=hashed).exists()
+    known = LoginSession.objects.filter(user__phone=phone, device_hash=hashed).exists()
+    return hashed if known else ""
 
 
 def otp_send(
@@ -74,8 +77,9 @@ def otp_send(
     (`device_id`) counts against that install's own limits instead of the phone's, so strangers
     asking for the phone's codes cannot lock its owner out.
     """
-    if purpose == CodePurpose.LOGIN and _device_is_known(phone=phone, device_id=device_id):
-        scope = f"otp:device:{phone}:{device_hash(str(device_id))[:32]}"
+    device = _known_device(phone=phone, purpose=purpose, device_id=device_id)
+    if device:
+        scope = f"otp:device:{phone}:{device[:32]}"
         per_phone = (
             Limit(f"{scope}:resend", 1, settings.OTP_RESEND_SECONDS),
             Limit(scope, settings.OTP_PER_KNOWN_DEVICE_PER_HOUR, 3600),
@@ -94,14 +98,21 @@ def otp_send(
     now = timezone.now()
     with transaction.atomic():
         # A new code supersedes the ones before it — the same requester's only: another user
-        # asking to move to this number must not cancel a pending phone change.
+        # asking to move to this number must not cancel a pending phone change, nor a stranger
+        # the code of an install that logged in before.
         PhoneCode.objects.filter(
-            phone=phone, purpose=purpose, user=user, used_at__isnull=True, expires_at__gt=now
+            phone=phone,
+            purpose=purpose,
+            user=user,
+            device_hash=device,
+            used_at__isnull=True,
+            expires_at__gt=now,
         ).update(expires_at=now)
         PhoneCode.objects.create(
             phone=phone,
             purpose=purpose,
             user=user,
+            device_hash=device,
             code_hash=_code_hash(phone=phone, purpose=purpose, code=code),
             expires_at=now + timedelta(seconds=settings.OTP_TTL_SECONDS),
         )
@@ -110,15 +121,19 @@ def otp_send(
 
 
 def otp_check(
-    *, phone: str, purpose: str, code: str, user: User | None = None
+    *, phone: str, purpose: str, code: str, user: User | None = None, device_id: str | None = None
 ) -> PhoneCode | Exception:
-    """Check `code` against the latest code for `phone`, under the code's row lock.
+    """Check `code` against the latest code for `phone` (of the install's own stream when
+    `device_id` is known, see `otp_send`), under the code's row lock.
 
     Must run inside a transaction. Returns the code row (not yet spent: the caller spends it
     with `otp_spend` once its own checks pass) or the exception to raise *after* the
     transaction commits — a wrong try must be counted even though the request fails.
     """
-    lookup = PhoneCode.objects.select_for_update().filter(phone=phone, purpose=purpose)
+    device = _known_device(phone=phone, purpose=purpose, device_id=device_id)
+    lookup = PhoneCode.objects.select_for_update().filter(
+        phone=phone, purpose=purpose, device_hash=device
+    )
     if user is not None:
         lookup = lookup.filter(user=user)
     latest = lookup.order_by("-created_at", "-id").first()

@@ -28,6 +28,7 @@ from .conftest import (
     delete_resend_key,
     last_code,
 )
+from .test_tokens import legacy_tokens
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -98,6 +99,23 @@ def test_of_concurrent_refreshes_with_one_token_one_rotates_and_its_login_ends()
     assert again.status_code == 401
     assert AuditEntry.objects.filter(action="user.session_revoked").count() == 1
     assert bearer(other_device["access"]).get("/api/v1/me/").status_code == 200
+
+
+def test_of_concurrent_refreshes_with_a_token_from_before_sessions_one_moves_and_it_ends() -> None:
+    user = UserFactory()
+    refresh_token = str(legacy_tokens(user)["refresh"])
+
+    def refresh() -> tuple[int, dict[str, Any]]:
+        response = APIClient().post(REFRESH, {"refresh": refresh_token}, format="json")
+        return response.status_code, response.json()
+
+    results = race(*[refresh] * RACERS)
+
+    assert sorted(status for status, _body in results) == [200] + [401] * (RACERS - 1)
+    (winner,) = [body for status, body in results if status == 200]
+    again = APIClient().post(REFRESH, {"refresh": winner["refresh"]}, format="json")
+    assert again.status_code == 401
+    assert AuditEntry.objects.filter(action="user.session_revoked").count() == 1
 
 
 def test_of_concurrent_code_requests_for_one_phone_one_code_is_sent(

@@ -370,11 +370,40 @@ def test_a_known_install_still_gets_a_code_when_strangers_used_up_the_phones_lim
     response = request_code_as({"phone": PHONE, "device_id": DEVICE}, **OWNER)
 
     assert response.status_code == 202
-    login = verify(PHONE, last_code(PHONE), client=APIClient(), **OWNER)
+    login = verify_as({"phone": PHONE, "code": last_code(PHONE), "device_id": DEVICE}, **OWNER)
     assert login.status_code == 200, login.content
     # Others, the attacker among them, are still refused.
     assert_error(request_code(PHONE, **ATTACKER), 429, "throttled")
     assert_error(request_code(PHONE, **OWNER), 429, "throttled")
+
+
+def verify_as(body: dict[str, Any], **extra: Any) -> Any:
+    return APIClient().post("/api/v1/auth/otp/verify/", body, format="json", **extra)
+
+
+def test_strangers_neither_expire_nor_burn_the_code_of_a_known_install(
+    owner_known_device: None,
+    request_code: Callable[..., Any],
+    request_code_as: Callable[..., Any],
+    settings: LazySettings,
+) -> None:
+    assert request_code_as({"phone": PHONE, "device_id": DEVICE}, **OWNER).status_code == 202
+    owners_code = last_code(PHONE)
+    # A stranger asks for a fresh code of the phone and guesses until codes burn.
+    assert request_code(PHONE, **ATTACKER).status_code == 202
+    wrong = next(
+        guess
+        for guess in ("000000", "111111", "222222")
+        if guess not in (owners_code, last_code(PHONE))
+    )
+    for _ in range(settings.OTP_MAX_ATTEMPTS):
+        assert_error(verify_as({"phone": PHONE, "code": wrong}, **ATTACKER), 400, "invalid_code")
+    burned = verify_as({"phone": PHONE, "code": wrong}, **ATTACKER)
+    assert_error(burned, 429, "too_many_attempts")
+
+    login = verify_as({"phone": PHONE, "code": owners_code, "device_id": DEVICE}, **OWNER)
+
+    assert login.status_code == 200, login.content
 
 
 def test_an_install_that_never_logged_in_to_the_account_gets_no_way_past_the_limit(

@@ -11,6 +11,7 @@ import pytest
 from django.conf import LazySettings
 from django.utils import timezone
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import AuditEntry, Role, User
 from accounts.services import user_ban, user_set_role
@@ -85,6 +86,43 @@ def test_replaying_a_rotated_refresh_token_ends_that_login_only(user: User) -> N
     # The user's other login goes on.
     assert bearer(other_device["access"]).get(ME).status_code == 200
     assert refresh(other_device["refresh"]).status_code == 200
+
+
+def legacy_tokens(user: User) -> dict[str, str]:
+    """A pair as issued before login sessions: the same claims but no `sid`."""
+    token = RefreshToken.for_user(user)
+    token["role"], token["phone"], token["ver"] = user.role, user.phone, user.token_version
+    return {"access": str(token.access_token), "refresh": str(token)}
+
+
+def test_a_login_from_before_sessions_moves_into_one_on_its_next_refresh(user: User) -> None:
+    old = legacy_tokens(user)
+
+    pair = refresh(old["refresh"])
+
+    assert pair.status_code == 200, pair.content
+    assert claims_of(pair.json()["access"])["sid"] == claims_of(pair.json()["refresh"])["sid"]
+    assert bearer(pair.json()["access"]).get(ME).json()["id"] == str(user.pk)
+    assert refresh(pair.json()["refresh"]).status_code == 200
+    # Its access token has no session to check: refused, so the app refreshes.
+    assert_error(bearer(old["access"]).get(ME), 401, "token_not_valid")
+
+
+def test_replaying_a_token_from_before_sessions_ends_the_login_it_moved_into(user: User) -> None:
+    stolen = legacy_tokens(user)
+    moved = refresh(stolen["refresh"]).json()
+
+    assert_error(refresh(stolen["refresh"]), 401, "token_not_valid")
+
+    assert_error(refresh(moved["refresh"]), 401, "token_not_valid")
+    assert_error(bearer(moved["access"]).get(ME), 401, "token_not_valid")
+
+
+def test_a_token_from_before_sessions_of_a_banned_user_is_refused(user: User) -> None:
+    old = legacy_tokens(user)
+    user_ban(user=user, actor=None)
+
+    assert_error(refresh(old["refresh"]), 401, "token_not_valid")
 
 
 def test_a_refresh_token_reuse_is_audited_and_logged_without_the_token(
