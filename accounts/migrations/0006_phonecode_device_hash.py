@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_login_sessions'),
+        ("accounts", "0005_login_sessions"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='phonecode',
-            name='device_hash',
-            field=models.CharField(blank=True, default='', max_length=64),
+            model_name="phonecode",
+            name="device_hash",
+            field=models.CharField(blank=True, default="", max_length=64),
         ),
     ]
