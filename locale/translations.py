@@ -371,6 +371,7 @@ RU = {
     "subscription plan": "тариф подписки",
     "subscription plans": "тарифы подписки",
     "trial taken by": "пробный период использовал",
+    "created by": "создал",
     # --- Chat ---
     "text": "текст",
     "Send a JSON object with a type.": "Отправьте JSON-объект с полем type.",
@@ -786,6 +787,7 @@ KY = {
     "subscription plan": "жазылуу тарифи",
     "subscription plans": "жазылуу тарифтери",
     "trial taken by": "сыноо мезгилин колдонгон",
+    "created by": "түзгөн",
     # --- Chat ---
     "text": "текст",
     "Send a JSON object with a type.": "type талаасы бар JSON-объект жөнөтүңүз.",
