@@ -4,6 +4,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenBackendError
@@ -163,8 +164,11 @@ def _refresh_legacy(claims: dict[str, Any]) -> dict[str, str]:
     """A refresh token issued before login sessions: rotated once into a new session (recorded
     with its `jti`), so its holder stays logged in. Presented again, it is a reuse as any other
     and ends that session."""
-    jti = str(claims.get(jwt_settings.JTI_CLAIM, ""))
-    user = User.objects.filter(pk=claims.get(USER_ID_CLAIM), is_active=True).first()
+    jti, user_id = str(claims.get(jwt_settings.JTI_CLAIM, "")), claims.get(USER_ID_CLAIM)
+    try:
+        user = User.objects.filter(pk=str(user_id), is_active=True).first() if user_id else None
+    except (ValueError, ValidationError):
+        user = None
     if user is None or not jti or claims.get(TOKEN_VERSION_CLAIM) != user.token_version:
         raise InvalidToken("The token has been revoked.")
     with transaction.atomic():

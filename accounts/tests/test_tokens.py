@@ -118,6 +118,17 @@ def test_replaying_a_token_from_before_sessions_ends_the_login_it_moved_into(use
     assert_error(bearer(moved["access"]).get(ME), 401, "token_not_valid")
 
 
+@pytest.mark.parametrize("user_id", ["not-a-uuid", None, "00000000-0000-0000-0000-000000000000"])
+def test_a_token_from_before_sessions_naming_no_user_is_refused(
+    user: User, settings: LazySettings, user_id: Any
+) -> None:
+    odd = resigned(
+        legacy_tokens(user)["refresh"], settings.SIMPLE_JWT["SIGNING_KEY"], userId=user_id
+    )
+
+    assert_error(refresh(odd), 401, "token_not_valid")
+
+
 def test_a_token_from_before_sessions_of_a_banned_user_is_refused(user: User) -> None:
     old = legacy_tokens(user)
     user_ban(user=user, actor=None)
