@@ -249,14 +249,16 @@ def reference_data() -> dict[str, Any]:
 # --- Known places -------------------------------------------------------------------------------
 
 _PLACE_PREFIX = re.compile(r"^(?:г|с|пгт|ш)\.\s*|^(?:город|село|шаар)\s+")
-_NOT_LETTERS = re.compile(r"[\W_]+")
+# Only the separators a place's name is written with: anything else (a symbol, an emoji, a
+# letter in a circle) stays and makes the text unknown.
+_SEPARATORS = re.compile(r"[\s._\-‐‑–—]+")
 
 
 def _place_key(text: str) -> str:
-    """ "г. Кара-Балта", "кара балта" and "kara_balta" alike: case, ё, prefix and separators
-    set aside."""
+    """Alike for "г. Кара-Балта", "кара балта" and "kara_balta": case, ё, a prefix and the
+    separators set aside."""
     text = text.strip().casefold().replace("ё", "е")
-    return _NOT_LETTERS.sub("", _PLACE_PREFIX.sub("", text))
+    return _SEPARATORS.sub("", _PLACE_PREFIX.sub("", text))
 
 
 @cache

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from listings.selectors import listing_get_for_editor
-from marketplace.api.client_ip import client_ip, is_loopback
+from marketplace.api.client_ip import is_local_caller
 from marketplace.api.errors import DomainError
 
 from .exceptions import SignatureInvalid
@@ -149,7 +149,7 @@ class TestCheckoutView(View):
         if (
             not settings.DEBUG
             or "test" not in settings.PAYMENT_PROVIDERS
-            or not is_loopback(client_ip(request))
+            or not is_local_caller(request)
         ):
             raise Http404
         payment = Payment.objects.filter(pk=pk, provider=test_provider.TestProvider.code).first()

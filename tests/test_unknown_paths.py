@@ -71,6 +71,27 @@ def test_debug_404s_are_plain_for_other_machines(
     assert ROUTE not in response.content
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"HTTP_X_FORWARDED_FOR": "203.0.113.9"},
+        {"HTTP_FORWARDED": "for=203.0.113.9"},
+        {"HTTP_X_REAL_IP": "203.0.113.9"},
+    ],
+)
+def test_a_tunnel_on_this_machine_is_not_a_local_caller(
+    settings: Any, header: dict[str, str]
+) -> None:
+    """ngrok, an ssh tunnel or a local nginx connect from loopback for callers anywhere; with
+    TRUSTED_PROXIES empty, what they add still tells them apart."""
+    settings.DEBUG = True
+
+    response = Client(REMOTE_ADDR="127.0.0.1", **header).get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert DEBUG_PAGE not in response.content
+
+
 def test_a_views_404_is_plain_for_other_machines(settings: Any) -> None:
     settings.DEBUG = True
     path = f"/payments/test-checkout/{uuid.uuid4()}/"

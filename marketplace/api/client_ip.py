@@ -34,3 +34,15 @@ def is_loopback(address: str) -> bool:
         return ipaddress.ip_address(address).is_loopback
     except ValueError:
         return False
+
+
+# Headers a proxy or tunnel adds for the caller it forwards.
+FORWARDING_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP")
+
+
+def is_local_caller(request: HttpRequest) -> bool:
+    """A person at this machine: a loopback caller with nothing forwarded. A proxy or tunnel
+    on this machine (nginx, ngrok, ssh -R) also connects from loopback, for callers anywhere;
+    the headers it adds tell it apart (one that adds none is not told apart)."""
+    forwarded = any(request.META.get(header) for header in FORWARDING_HEADERS)
+    return not forwarded and is_loopback(client_ip(request))

@@ -9,7 +9,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.urls import Resolver404, get_resolver, get_urlconf, resolve
 from django.utils.log import log_response
 
-from .client_ip import client_ip, is_loopback
+from .client_ip import is_local_caller
 
 
 class LocalDebugPagesMiddleware:
@@ -58,7 +58,7 @@ class LocalDebugPagesMiddleware:
 
 
 def _hide_debug_pages(request: HttpRequest) -> bool:
-    return settings.DEBUG and not is_loopback(client_ip(request))
+    return settings.DEBUG and not is_local_caller(request)
 
 
 def _plain_404(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -81,6 +81,9 @@ def test_a_move_to_a_known_place_stays_live(
     [
         {"city": "Ивановка"},  # a real village, but not on the list: a moderator looks first
         {"region": "Звоните 0700 123 456"},
+        # Symbols are not separators: a known name with a handle spelled around it is unknown.
+        {"city": "Ош ⓣ.ⓜⓔ/ⓢⓒⓐⓜⓚⓖ"},
+        {"city": "Бишкек 🅣🅔🅛🅔🅖🅡🅐🅜"},
         {"location": {"lat": 55.7558, "lng": 37.6173}},  # outside the country
     ],
 )
