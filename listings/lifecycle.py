@@ -8,6 +8,7 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (Status.REJECTED, Status.PENDING_REVIEW): "resubmitted",
     (Status.ACTIVE, Status.PENDING_REVIEW): "edited",
     (Status.PENDING_REVIEW, Status.ACTIVE): "approved",
+    (Status.PENDING_REVIEW, Status.PAUSED): "approved_paused",
     (Status.PENDING_REVIEW, Status.REJECTED): "rejected",
     (Status.ACTIVE, Status.REJECTED): "rejected",
     (Status.ACTIVE, Status.SOLD): "sold",

@@ -17,6 +17,7 @@ from accounts.services import audit_record
 from listings.models import Listing, MediaKind, Report, ReportStatus, Status
 from listings.serializers import DETAILS_SERIALIZERS, details_of
 from listings.services.listings import listing_approve, listing_reject
+from listings.services.quota import lock_owner
 
 from .exceptions import AlreadyDecided
 from .metrics import decisions
@@ -27,6 +28,10 @@ logger = logging.getLogger(__name__)
 
 APPROVED_TITLE = _("Your listing is live")
 APPROVED_BODY = _("“%(title)s” passed moderation and is now visible to buyers.")
+APPROVED_PAUSED_TITLE = _("Your listing is approved")
+APPROVED_PAUSED_BODY = _(
+    "“%(title)s” passed moderation. It goes live once the business's subscription is paid."
+)
 REJECTED_TITLE = _("Your listing was not approved")
 REJECTED_BODY = _("“%(title)s” was rejected: %(reason)s. Fix it and submit it again.")
 
@@ -63,6 +68,8 @@ def moderation_approve(
     since (an edit in review), it is not what was judged and stays in review (AlreadyDecided).
     """
     with transaction.atomic():
+        # The owner before the listing, as every quota check locks them.
+        lock_owner(author=listing.author, business=listing.business)
         listing = _locked(listing)
         if listing.status != Status.PENDING_REVIEW:
             raise AlreadyDecided
@@ -78,7 +85,10 @@ def moderation_approve(
         audit_record(actor=moderator, action="moderation.approved", target=listing)
         outcome = "auto_approved" if automatic else "approved"
         transaction.on_commit(lambda: decisions.labels(outcome=outcome).inc())
-        _notify_seller(listing, APPROVED_TITLE, APPROVED_BODY)
+        if listing.status == Status.PAUSED:
+            _notify_seller(listing, APPROVED_PAUSED_TITLE, APPROVED_PAUSED_BODY)
+        else:
+            _notify_seller(listing, APPROVED_TITLE, APPROVED_BODY)
     return listing
 
 

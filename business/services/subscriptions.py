@@ -256,8 +256,12 @@ def subscriptions_lapse(*, now: datetime | None = None) -> Lapsed:
         "past_due_since__lte": now - timedelta(days=settings.BUSINESS_GRACE_PERIOD_DAYS),
     }
     canceled = 0
-    for business_id in list(Business.objects.filter(**overdue).values_list("pk", flat=True)):
+    overdue_businesses = Business.objects.filter(**overdue).values_list("pk", "created_by_id")
+    for business_id, creator_id in list(overdue_businesses):
         with transaction.atomic():
+            # Its creator first: what it keeps may depend on his personal quota (user before
+            # business, as listing creation locks them).
+            User.objects.select_for_update().filter(pk=creator_id).first()
             business = _claim(business_id, **overdue)
             if business is None:
                 continue

@@ -25,7 +25,7 @@ from ..models import (
 )
 from ..money import converted_prices
 from ..reference import is_known_place
-from .quota import lock_owner, quota_check
+from .quota import lock_owner, quota_check, quota_has_room
 from .search import listing_refresh_search_vector
 
 DETAILS_MODELS: dict[str, type[CarDetails] | type[HorseDetails] | type[RealEstateDetails]] = {
@@ -122,6 +122,8 @@ def _move(
         # Coming back into the count (resubmitted, resumed): the limit holds here as at
         # creation, under the owner's lock.
         quota_check(author=listing.author, business=listing.business)
+    elif (previous, target) == (Status.DRAFT, Status.PENDING_REVIEW):
+        quota_check(author=listing.author, business=listing.business, counted=True)
     listing.status = target
     if target == Status.ACTIVE and listing.published_at is None:
         listing.published_at = timezone.now()
@@ -262,13 +264,20 @@ def archive_personal_listings_of_banned(user: User, *, actor: User | None) -> No
 
 
 def listing_approve(*, listing: Listing, actor: User | None) -> Listing:
-    """pending_review → active (`published_at` set the first time). Moderation's decision
-    service wraps this with its event and the seller's notification."""
+    """pending_review → active (`published_at` set the first time); a business listing whose
+    business has lapsed and holds its free listings already goes to `paused` instead, to be
+    resumed when it pays. Moderation's decision service wraps this with its event and the
+    seller's notification; it locks the owner first (`lock_owner`)."""
     with transaction.atomic():
         listing = _locked(listing)
         if listing.status != Status.PENDING_REVIEW:
             raise InvalidTransition  # a paused listing resumes by payment, not by approval
-        _move(listing, Status.ACTIVE, actor=actor)
+        if listing.business_id is not None and not quota_has_room(
+            author=listing.author, business=listing.business, counted=True
+        ):
+            _move(listing, Status.PAUSED, actor=actor, data={"reason": "listing_limit"})
+        else:
+            _move(listing, Status.ACTIVE, actor=actor)
     return listing
 
 

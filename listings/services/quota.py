@@ -32,25 +32,33 @@ def lock_owner(*, author: User, business: Business | None) -> Business | None:
     return Business.objects.select_for_update().get(pk=business.pk)
 
 
-def quota_check(*, author: User, business: Business | None) -> None:
-    """Refuse (ListingLimitReached) when one more counted listing of (author, business) would
-    pass the limit. Takes the owner's locks (see `lock_owner`)."""
+def quota_has_room(*, author: User, business: Business | None, counted: bool = False) -> bool:
+    """Whether the pool of (author, business) has room for one more counted listing, or with
+    `counted`, for one it already counts (a draft submitted or a listing approved: a pool over
+    the limit, as a lapsed trial leaves it, lets none of them on). Takes the owner's locks
+    (see `lock_owner`)."""
     if business is not None:
         status = Business.objects.values_list("subscription_status", flat=True).get(pk=business.pk)
         if status in UNCAPPED_STATUSES:
             # No lock: a payment resuming paused listings already holds the business's row.
-            return
+            return True
     locked = lock_owner(author=author, business=business)
     if locked is None:
         pool = personal_pool_q(author.pk)
     elif locked.is_uncapped:
-        return
+        return True
     elif locked.is_unfunded and locked.created_by_id is not None:
         pool = personal_pool_q(locked.created_by_id)
     else:
         pool = Q(business=locked)
     held = Listing.objects.filter(pool, status__in=QUOTA_STATUSES).count()
-    if held >= settings.PERSONAL_LISTING_LIMIT:
+    limit = settings.PERSONAL_LISTING_LIMIT
+    return held <= limit if counted else held < limit
+
+
+def quota_check(*, author: User, business: Business | None, counted: bool = False) -> None:
+    """ListingLimitReached when the pool has no room (see `quota_has_room`)."""
+    if not quota_has_room(author=author, business=business, counted=counted):
         raise ListingLimitReached
 
 

@@ -17,6 +17,7 @@ ALLOWED = {
     ("rejected", "pending_review"),
     ("active", "pending_review"),
     ("pending_review", "active"),
+    ("pending_review", "paused"),
     ("pending_review", "rejected"),
     ("active", "rejected"),
     ("active", "sold"),

@@ -179,3 +179,49 @@ def test_a_trial_that_ends_unpaid_keeps_only_what_the_creator_s_quota_has_room_f
     statuses = sorted(Listing.objects.filter(business=trial).values_list("status", flat=True))
     assert statuses == ["active"] * 2 + ["paused"] * 4
     assert used(owner) == {"used": 5, "limit": 5}
+
+
+def lapse_to_canceled(business: Business) -> None:
+    Business.objects.filter(pk=business.pk).update(
+        current_period_end=timezone.now() - timedelta(days=30)
+    )
+    subscriptions_lapse(now=timezone.now() - timedelta(days=29))
+    subscriptions_lapse()
+    business.refresh_from_db()
+    assert business.subscription_status == "canceled"
+
+
+@pytest.mark.django_db
+def test_drafts_made_in_a_trial_cannot_go_to_review_past_the_quota_after_it() -> None:
+    owner = UserFactory()
+    trial = make_business(owner, name="First Motors")
+    drafts = [draft(owner, business_id=str(trial.pk)) for _ in range(7)]
+    lapse_to_canceled(trial)
+
+    assert_error(submit(owner, drafts[0]), 403, "listing_limit_reached")
+
+    for listing_id in drafts[5:]:
+        assert client_for(owner).delete(f"/api/v1/listings/{listing_id}/").status_code == 204
+    assert submit(owner, drafts[0]).status_code == 200
+
+
+@pytest.mark.django_db
+def test_listings_in_review_from_a_trial_are_approved_paused_past_the_quota(
+    moderator: Any,
+) -> None:
+    owner = UserFactory()
+    trial = make_business(owner, name="First Motors")
+    waiting = [draft(owner, business_id=str(trial.pk)) for _ in range(7)]
+    for listing_id in waiting:
+        assert submit(owner, listing_id).status_code == 200
+    lapse_to_canceled(trial)
+
+    statuses = []
+    for listing_id in waiting:
+        response = client_for(moderator).post(f"/api/v1/moderation/listings/{listing_id}/approve/")
+        assert response.status_code == 200, response.content
+        statuses.append(response.json()["status"])
+
+    # Each approval that would leave the pool over 5 pauses instead: 5 end up live.
+    assert statuses == ["paused", "paused"] + ["active"] * 5
+    assert Listing.objects.filter(business=trial, status="active").count() == 5
