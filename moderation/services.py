@@ -219,19 +219,29 @@ def moderation_precheck(*, listing_id: Any) -> ModerationEvent | None:
     if checked.exists():
         return None
     verdict = precheck(_snapshot(listing))
-    event = ModerationEvent.objects.create(
-        listing=listing,
-        kind=EventKind.AI_PRECHECK,
-        verdict=verdict.verdict,
-        risk_score=verdict.risk_score,
-        reasons=verdict.reasons,
-        reason_codes=verdict.reason_codes,
-        source=verdict.source,
-    )
+    with transaction.atomic():
+        # Recorded only for what it judged: a listing edited meanwhile has a newer pre-check
+        # on its way (the edit sent it), whose verdict the moderators must see instead.
+        unchanged = Listing.objects.select_for_update().filter(
+            pk=listing.pk,
+            status=Status.PENDING_REVIEW,
+            review_requested_at=listing.review_requested_at,
+        )
+        if not unchanged.exists():
+            return None
+        event = ModerationEvent.objects.create(
+            listing=listing,
+            kind=EventKind.AI_PRECHECK,
+            verdict=verdict.verdict,
+            risk_score=verdict.risk_score,
+            reasons=verdict.reasons,
+            reason_codes=verdict.reason_codes,
+            source=verdict.source,
+        )
     threshold = settings.MODERATION_AUTO_APPROVE_BELOW
     safe = threshold is not None and verdict.verdict == Verdict.APPROVE
     if safe and verdict.risk_score < threshold:
-        # A moderator was quicker, or the seller edited it meanwhile (checked again then).
+        # A moderator was quicker, or the seller edited it since (checked again then).
         with contextlib.suppress(AlreadyDecided):
             moderation_approve(
                 listing=listing,

@@ -155,6 +155,32 @@ def test_an_automatic_approval_never_publishes_what_its_pre_check_did_not_see(
         .order_by("created_at")
         .values_list("verdict", flat=True)
     )
-    # The edit's own pre-check finished first, inside the first one's judging.
-    assert verdicts == ["needs_review", "approve"]
+    # Only the edit's own pre-check is recorded: the first one judged what is gone.
+    assert verdicts == ["needs_review"]
     assert not ModerationEvent.objects.filter(listing_id=listing_id, kind="approved").exists()
+
+
+def test_a_pre_check_that_ends_after_an_edit_leaves_the_verdict_to_the_edit_s_own(
+    author: Any, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    judge = ai.precheck
+    edited: list[bool] = []
+
+    def seller_edits_while_judged(snapshot: Any) -> Any:
+        verdict = judge(snapshot)
+        if not edited:  # the edit lands now; its own pre-check runs once this one has ended
+            edited.append(True)
+            listing_id = str(Listing.objects.get().pk)
+            with django_capture_on_commit_callbacks(execute=False):
+                client_for(author).patch(f"/api/v1/listings/{listing_id}/", SCAM, format="json")
+        return verdict
+
+    monkeypatch.setattr(ai, "precheck", seller_edits_while_judged)
+
+    listing_id = submitted(author, django_capture_on_commit_callbacks)
+
+    # The first pre-check judged the clean text and ended after the edit: the one recorded is
+    # the edit's own, not a stale "approve" that would also make the edit's own skip.
+    (check,) = ModerationEvent.objects.filter(listing_id=listing_id, kind="ai_precheck")
+    assert check.verdict == "needs_review"
+    assert "contact_in_text" in check.reason_codes
