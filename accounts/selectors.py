@@ -76,18 +76,18 @@ def consent_is_required(*, user: User) -> bool:
     )
 
 
-def login_session_user(*, claims: Mapping[str, Any]) -> User | None:
+def login_session_user(*, claims: Mapping[str, Any], ended: bool = False) -> User | None:
     """The user a validated token names, while the token still counts: the user is active,
-    his token version is the token's, and the token's login session has not ended."""
+    his token version is the token's, and the token's login session has not ended (or, with
+    `ended`, whether it has or not)."""
     session_id, user_id = claims.get(SESSION_CLAIM), claims.get(jwt_settings.USER_ID_CLAIM)
     if session_id is None or user_id is None:
         return None
+    sessions = LoginSession.objects.select_related("user").filter(pk=session_id, user_id=user_id)
+    if not ended:
+        sessions = sessions.filter(revoked_at__isnull=True)
     try:
-        session = (
-            LoginSession.objects.select_related("user")
-            .filter(pk=session_id, user_id=user_id, revoked_at__isnull=True)
-            .first()
-        )
+        session = sessions.first()
     except (ValueError, ValidationError):
         return None
     if session is None:

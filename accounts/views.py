@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from marketplace.api.client_ip import client_ip
 
+from .authentication import LogoutAuthentication
 from .models import CodePurpose, User
 from .ratelimit import Limit, hit
 from .selectors import consent_current, legal_documents_in_force
@@ -134,6 +135,8 @@ class TokenRefreshView(PublicView):
 
 
 class LogoutView(APIView):
+    authentication_classes = (LogoutAuthentication,)
+
     @extend_schema(request=RefreshSerializer, responses={204: NO_CONTENT}, operation_id="logout")
     def post(self, request: Request) -> Response:
         auth_logout(user=_user(request), refresh=_valid(RefreshSerializer, request)["refresh"])

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenBackendError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
@@ -194,18 +194,26 @@ def _refresh_legacy(claims: dict[str, Any]) -> dict[str, str]:
 
 
 def auth_logout(*, user: User, refresh: str) -> None:
-    """Revoke one refresh token of the caller's; a token already revoked is fine (a retried
-    logout succeeds), so only the signature, expiry and type are checked, not the blacklist."""
+    """End the login the refresh token belongs to: its refresh and access tokens stop and its
+    chat sockets close, whoever holds them (one rotated by a thief included). A token already
+    revoked is fine (a retried logout succeeds), so only the signature, expiry and type are
+    checked, not the blacklist. The session's row is locked first, as a refresh locks it."""
     payload = _refresh_claims(refresh)
     if str(payload.get(USER_ID_CLAIM)) != str(user.pk):
         raise InvalidToken("The token is not a refresh token of yours.")
-    outstanding = OutstandingToken.objects.filter(jti=payload.get(jwt_settings.JTI_CLAIM)).first()
-    if outstanding is not None:
-        try:
-            with transaction.atomic():
-                BlacklistedToken.objects.get_or_create(token=outstanding)
-        except IntegrityError:
-            pass  # revoked by a concurrent call: the outcome is the same
+    with transaction.atomic():
+        session_id = payload.get(SESSION_CLAIM)
+        if session_id is not None:
+            LoginSession.objects.select_for_update().filter(pk=session_id, user=user).first()
+        outstanding = (
+            OutstandingToken.objects.filter(jti=payload.get(jwt_settings.JTI_CLAIM))
+            .order_by("pk")
+            .first()
+        )
+        if outstanding is not None:
+            BlacklistedToken.objects.get_or_create(token=outstanding)
+        if session_id is not None:
+            login_session_revoke(user=user, session_id=session_id, reason="logout")
 
 
 def auth_logout_all(*, user: User) -> None:

@@ -18,6 +18,7 @@ from tests.factories import UserFactory
 
 from .conftest import (
     CONSENT,
+    LOGOUT,
     OTP_REQUEST,
     OTP_VERIFY,
     PHONE,
@@ -116,6 +117,27 @@ def test_of_concurrent_refreshes_with_a_token_from_before_sessions_one_moves_and
     again = APIClient().post(REFRESH, {"refresh": winner["refresh"]}, format="json")
     assert again.status_code == 401
     assert AuditEntry.objects.filter(action="user.session_revoked").count() == 1
+
+
+def test_a_logout_and_refreshes_at_once_end_the_login_without_a_server_error() -> None:
+    user = UserFactory()
+    tokens = issue_tokens(user)
+
+    def refresh() -> int:
+        return APIClient().post(REFRESH, {"refresh": tokens["refresh"]}, format="json").status_code
+
+    def logout() -> int:
+        client = bearer(tokens["access"])
+        return client.post(LOGOUT, {"refresh": tokens["refresh"]}, format="json").status_code
+
+    results = race(logout, logout, *[refresh] * RACERS)
+
+    assert results[:2] == [204, 204]
+    assert set(results[2:]) <= {200, 401}
+    assert (
+        APIClient().post(REFRESH, {"refresh": tokens["refresh"]}, format="json").status_code == 401
+    )
+    assert bearer(tokens["access"]).get("/api/v1/me/").status_code == 401
 
 
 def test_of_concurrent_code_requests_for_one_phone_one_code_is_sent(

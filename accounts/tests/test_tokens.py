@@ -230,25 +230,37 @@ def test_a_refresh_without_a_body_is_a_validation_error() -> None:
 # --- Logout ----------------------------------------------------------------------------------
 
 
-def test_logout_revokes_the_given_refresh_token(tokens: dict[str, str]) -> None:
+def test_logout_ends_the_login_of_the_given_refresh_token(tokens: dict[str, str]) -> None:
     client = bearer(tokens["access"])
 
     response = client.post(LOGOUT, {"refresh": tokens["refresh"]}, format="json")
 
     assert response.status_code == 204
-    assert client.get(ME).status_code == 200  # the access token lives out its 15 minutes
+    assert_error(client.get(ME), 401, "token_not_valid")
     assert_error(refresh(tokens["refresh"]), 401, "token_not_valid")
+    assert AuditEntry.objects.filter(action="user.session_revoked", data__reason="logout").exists()
 
 
-def test_a_logged_out_refresh_token_presented_again_ends_its_login(
+def test_logout_with_a_token_a_thief_rotated_ends_the_thief_s_chain_too(user: User) -> None:
+    victim = issue_tokens(user)
+    thief = refresh(victim["refresh"]).json()
+
+    response = bearer(victim["access"]).post(LOGOUT, {"refresh": victim["refresh"]}, format="json")
+
+    assert response.status_code == 204
+    assert_error(refresh(thief["refresh"]), 401, "token_not_valid")
+    assert_error(bearer(thief["access"]).get(ME), 401, "token_not_valid")
+
+
+def test_an_access_token_of_an_ended_login_can_do_nothing_but_log_out(
     tokens: dict[str, str],
 ) -> None:
     client = bearer(tokens["access"])
     client.post(LOGOUT, {"refresh": tokens["refresh"]}, format="json")
 
-    assert_error(refresh(tokens["refresh"]), 401, "token_not_valid")
-
     assert_error(client.get(ME), 401, "token_not_valid")
+    assert_error(client.post(LOGOUT_ALL), 401, "token_not_valid")
+    assert client.post(LOGOUT, {"refresh": tokens["refresh"]}, format="json").status_code == 204
 
 
 def test_logout_leaves_the_users_other_sessions_alone(user: User) -> None:
