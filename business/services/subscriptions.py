@@ -261,7 +261,7 @@ def subscriptions_lapse(*, now: datetime | None = None) -> Lapsed:
         with transaction.atomic():
             # Its creator first: what it keeps may depend on his personal quota (user before
             # business, as listing creation locks them).
-            User.objects.select_for_update().filter(pk=creator_id).first()
+            User.objects.select_for_update(no_key=True).filter(pk=creator_id).first()
             business = _claim(business_id, **overdue)
             if business is None:
                 continue

@@ -20,7 +20,7 @@ from accounts.services import audit_record
 
 from ..exceptions import LastAdmin, NotBusinessAdmin
 from ..models import Business, Invitation, InvitationStatus, MemberRole, Membership
-from .common import active_admins, lock_business
+from .common import active_admins, creator_pass_on, lock_business, lock_quota_users
 
 INVITATION_TTL = timedelta(days=7)
 
@@ -188,6 +188,8 @@ def member_set_role(
     """Change a member's role (the business's admins; staff with `by_staff`). Demoting the
     last admin is LastAdmin (409)."""
     with transaction.atomic():
+        if role != MemberRole.ADMIN:
+            lock_quota_users(business.pk, leaving_user_id=user_id)
         business = lock_business(business.pk)
         if not by_staff:
             _require_admin(business, actor)
@@ -199,6 +201,8 @@ def member_set_role(
         previous = membership.role
         membership.role = role
         membership.save(update_fields=("role",))
+        if role != MemberRole.ADMIN:
+            creator_pass_on(business, leaving_user_id=user_id, actor=actor)
         audit_record(
             actor=actor,
             action="business.member_role_changed",
@@ -213,6 +217,7 @@ def member_remove(*, business: Business, user_id: Any, actor: User, by_staff: bo
     He loses access at once; the listings he made stay with the business. The last admin
     cannot go: LastAdmin (409)."""
     with transaction.atomic():
+        lock_quota_users(business.pk, leaving_user_id=user_id)
         business = lock_business(business.pk)
         leaving = str(user_id) == str(actor.pk)
         if not (by_staff or leaving):
@@ -220,6 +225,7 @@ def member_remove(*, business: Business, user_id: Any, actor: User, by_staff: bo
         membership = _membership(business, user_id)
         _keeps_an_admin(business, membership)
         membership.delete()
+        creator_pass_on(business, leaving_user_id=user_id, actor=actor)
         audit_record(
             actor=actor,
             action="business.member_left" if leaving else "business.member_removed",
@@ -243,6 +249,8 @@ def memberships_check_deletion(user: User) -> None:
     (in id order) until it commits, so a co-admin leaving at the same time cannot slip by.
     """
     administered = Membership.objects.filter(user=user, role=MemberRole.ADMIN).values("business")
+    for business_id in Business.objects.filter(pk__in=administered).values_list("pk", flat=True):
+        lock_quota_users(business_id, leaving_user_id=user.pk)
     for business in Business.objects.select_for_update().filter(pk__in=administered).order_by("pk"):
         if not active_admins(business, excluding=user.pk):
             raise LastAdmin
@@ -252,6 +260,7 @@ def memberships_end_for_deleted_user(user: User) -> None:
     """Account deletion cleanup: the deleted user leaves every team (his listings stay)."""
     for membership in Membership.objects.filter(user=user).select_related("business"):
         membership.delete()
+        creator_pass_on(membership.business, leaving_user_id=user.pk, actor=user)
         audit_record(
             actor=user,
             action="business.member_left",

@@ -22,13 +22,16 @@ from ..selectors import personal_pool_q
 
 def lock_owner(*, author: User, business: Business | None) -> Business | None:
     """Lock the rows a new or returning listing of (author, business) is counted under; the
-    business as locked, or None. Call inside a transaction, before locking any listing."""
+    business as locked, or None. Call inside a transaction, before locking any listing.
+
+    Users are locked FOR NO KEY UPDATE: it serialises quota counts, yet leaves alone inserts
+    that merely refer to the user (his audit entries, messages), which need a key share."""
     if business is None:
-        User.objects.select_for_update().filter(pk=author.pk).first()
+        User.objects.select_for_update(no_key=True).filter(pk=author.pk).first()
         return None
     creator_id = Business.objects.values_list("created_by_id", flat=True).get(pk=business.pk)
     if creator_id is not None:
-        User.objects.select_for_update().filter(pk=creator_id).first()
+        User.objects.select_for_update(no_key=True).filter(pk=creator_id).first()
     return Business.objects.select_for_update().get(pk=business.pk)
 
 

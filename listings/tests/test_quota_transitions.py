@@ -225,3 +225,32 @@ def test_listings_in_review_from_a_trial_are_approved_paused_past_the_quota(
     # Each approval that would leave the pool over 5 pauses instead: 5 end up live.
     assert statuses == ["paused", "paused"] + ["active"] * 5
     assert Listing.objects.filter(business=trial, status="active").count() == 5
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("how", ["removed", "left", "demoted"])
+def test_the_next_admin_takes_over_an_unpaid_business_s_quota_from_its_creator(
+    how: str,
+) -> None:
+    owner, partner = UserFactory(), UserFactory()
+    make_business(owner, name="First Motors")
+    unpaid = make_business(owner, name="Second Motors")
+    unpaid.memberships.create(user=partner, role="admin")
+    for _ in range(3):
+        assert business_draft(owner, unpaid).status_code == 201
+    member = f"/api/v1/business/{unpaid.pk}/members/{owner.pk}/"
+
+    if how == "removed":
+        response = client_for(partner).delete(member)
+    elif how == "left":
+        response = client_for(owner).delete(member)
+    else:
+        response = client_for(partner).patch(member, {"role": "seller"}, format="json")
+
+    assert response.status_code in (200, 204), response.content
+    assert used(owner) == {"used": 0, "limit": 5}
+    assert used(partner) == {"used": 3, "limit": 5}
+    for _ in range(2):
+        assert business_draft(partner, unpaid).status_code == 201
+    assert_error(business_draft(partner, unpaid), 403, "listing_limit_reached")
+    assert_error(create(partner), 403, "listing_limit_reached")
