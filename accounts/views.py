@@ -51,7 +51,7 @@ from .services.profile import (
     phone_change_verify,
     profile_update,
 )
-from .tokens import issue_tokens
+from .tokens import SESSION_CLAIM
 
 NO_CONTENT = OpenApiResponse(description="Done.")
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -247,8 +247,14 @@ class PhoneVerifyView(APIView):
         data = _valid(PhoneVerifySerializer, request)
         phone = phone_from_input(data["phone"])
         hit(Limit(f"otp:verify:ip:{client_ip(request)}", settings.OTP_VERIFY_PER_IP_PER_HOUR, 3600))
-        user = phone_change_verify(user=_user(request), phone=phone, code=data["code"])
-        context = {"request": request, "tokens": issue_tokens(user)}
+        claims: Any = request.auth  # the access token that authenticated the caller
+        user, tokens = phone_change_verify(
+            user=_user(request),
+            phone=phone,
+            code=data["code"],
+            session_id=claims.get(SESSION_CLAIM) if claims else None,
+        )
+        context = {"request": request, "tokens": tokens}
         return Response(ProfileWithTokensSerializer(user, context=context).data)
 
 

@@ -12,7 +12,8 @@ from django.utils import timezone
 from .. import hooks
 from ..exceptions import PhoneTaken
 from ..images import reencode_picture
-from ..models import CodePurpose, Device, User
+from ..models import CodePurpose, Device, LoginSession, User
+from ..tokens import issue_tokens
 from .audit import audit_record
 from .otp import CodeSent, otp_check, otp_send, otp_spend
 from .users import user_revoke_all_tokens
@@ -55,8 +56,12 @@ def phone_change_request(*, user: User, phone: str, ip: str) -> CodeSent:
     return otp_send(phone=phone, purpose=CodePurpose.PHONE_CHANGE, ip=ip, user=user)
 
 
-def phone_change_verify(*, user: User, phone: str, code: str) -> User:
-    """Move the account to the verified new number; every other token of the user stops."""
+def phone_change_verify(
+    *, user: User, phone: str, code: str, session_id: Any = None
+) -> tuple[User, dict[str, str]]:
+    """Move the account to the verified new number; every other token of the user stops, and
+    the caller's login goes on in a new session with new tokens (returned), still the same
+    app install's (`session_id`: the caller's session, whose install it keeps)."""
     refusal: Exception | None = None
     with transaction.atomic():
         checked = otp_check(phone=phone, purpose=CodePurpose.PHONE_CHANGE, code=code, user=user)
@@ -80,9 +85,18 @@ def phone_change_verify(*, user: User, phone: str, code: str) -> User:
                 target=user,
                 data={"from": previous[-3:], "to": phone[-3:]},
             )
+            install = (
+                LoginSession.objects.filter(pk=session_id, user=user)
+                .values_list("device_hash", flat=True)
+                .first()
+                if session_id
+                else None
+            )
+            session = LoginSession.objects.create(user=user, device_hash=install or "")
+            tokens = issue_tokens(user, session)
     if refusal is not None:
         raise refusal
-    return user
+    return user, tokens
 
 
 def device_register(*, user: User, token: str, platform: str) -> Device:

@@ -17,8 +17,17 @@ from rest_framework.test import APIClient
 
 from accounts import hooks, sms
 from accounts.exceptions import LastAdmin
-from accounts.models import AuditEntry, Consent, ConsentKind, Device, PhoneCode, User
+from accounts.models import (
+    AuditEntry,
+    Consent,
+    ConsentKind,
+    Device,
+    LoginSession,
+    PhoneCode,
+    User,
+)
 from accounts.services.consents import RequestMeta, consent_record
+from accounts.services.otp import device_hash
 from accounts.tokens import issue_tokens
 from tests.factories import UserFactory
 from tests.helpers import assert_error
@@ -458,6 +467,22 @@ def test_a_verified_new_phone_replaces_the_old_and_only_the_new_tokens_work(
     entry = AuditEntry.objects.get(action="user.phone_changed", target_id=str(user.pk))
     assert old_phone not in str(entry.data)
     assert NEW_PHONE not in str(entry.data)
+
+
+def test_after_a_phone_change_the_app_install_is_still_the_one_that_logged_in(
+    user: User, ask_for_phone_change: Callable[..., Any]
+) -> None:
+    install = device_hash("owners-app-install-7f3a9c21d4e8")
+    session = LoginSession.objects.create(user=user, device_hash=install)
+    client = bearer(issue_tokens(user, session)["access"])
+    ask_for_phone_change(client)
+
+    body = client.post(
+        PHONE_VERIFY, {"phone": NEW_PHONE, "code": last_code(NEW_PHONE)}, format="json"
+    ).json()
+
+    session_id = jwt.decode(body["access"], options={"verify_signature": False})["sid"]
+    assert LoginSession.objects.get(pk=session_id).device_hash == install
 
 
 def test_the_old_phone_is_free_for_a_new_account_after_a_change(
