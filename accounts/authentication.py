@@ -20,14 +20,16 @@ class JWTAuthentication(SimpleJWTAuthentication):
             raise InvalidToken(str(_("The token has been revoked.")))
         return user
 
-
-class LogoutAuthentication(JWTAuthentication):
-    """The logout endpoint's: an access token of a login that has ended still names its
-    user there, so a retried logout (the first answer lost) gets the 204 the first one got.
-    Logging out is all such a token can do."""
-
-    def get_user(self, validated_token: Any) -> Any:
-        user = login_session_user(claims=validated_token, ended=True)
-        if user is None:
-            raise InvalidToken(str(_("The token has been revoked.")))
-        return user
+    def user_of_ended_login(self, request: Any) -> Any:
+        """The user of a valid bearer token whose login has ended (None for any other): the
+        logout endpoint still knows him, so a retried logout gets the 204 the first one got.
+        Logging out is all such a token can do."""
+        header = self.get_header(request)
+        raw = self.get_raw_token(header) if header is not None else None
+        if raw is None:
+            return None
+        try:
+            claims: Any = self.get_validated_token(raw)
+        except InvalidToken:
+            return None
+        return login_session_user(claims=claims, ended=True)

@@ -7,7 +7,6 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 class JWTAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "accounts.authentication.JWTAuthentication"
-    match_subclasses = True  # the logout endpoint's variant is the same scheme
     name = "bearerAuth"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:

@@ -47,7 +47,12 @@ def _notify_seller(listing: Listing, title: Any, body: Any, **params: Any) -> No
 
 
 def _locked(listing: Listing) -> Listing:
-    return Listing.objects.select_for_update().select_related("author").get(pk=listing.pk)
+    """The listing's row, locked after its owner's (user, business): the order every quota
+    check takes them in, so a decision and a seller's move cannot wait on each other."""
+    lock_owner(author=listing.author, business=listing.business)
+    return (
+        Listing.objects.select_for_update(of=("self",)).select_related("author").get(pk=listing.pk)
+    )
 
 
 def _open_reports(listing: Listing) -> Any:
@@ -68,8 +73,6 @@ def moderation_approve(
     since (an edit in review), it is not what was judged and stays in review (AlreadyDecided).
     """
     with transaction.atomic():
-        # The owner before the listing, as every quota check locks them.
-        lock_owner(author=listing.author, business=listing.business)
         listing = _locked(listing)
         if listing.status != Status.PENDING_REVIEW:
             raise AlreadyDecided
