@@ -1652,9 +1652,9 @@ def record(text: str, args: argparse.Namespace, info: dict[str, str]) -> None:
 
 `bench/load.py` (`make load`): the production shape on loopback — gunicorn, 2 sync workers
 (deploy/web.sh's flags, with a 30 s worker timeout) for the REST API, uvicorn, 2 workers
-(deploy/ws.sh) for `/ws/`, a Celery worker with 2 processes consuming its three queues
-(deploy/worker.sh; rule-based pre-checks), PostgreSQL and Redis — under a mix of what app
-users do, in stages of {stages} virtual users, {args.seconds:g} s each. A user is one seeded account with one
+(deploy/ws.sh) for `/ws/`, a Celery worker with 2 processes on all its queues (deploy/worker.sh;
+rule-based pre-checks), PostgreSQL and Redis — under a mix of what app users do, in stages of
+{stages} virtual users, {args.seconds:g} s each. A user is one seeded account with one
 active listing; between actions it pauses (exponential, mean {args.think:g} s). The mix, by
 weight: the feed and a few of its next pages ({w["browse"]}), search by filters or text
 ({w["search"]}), a listing ({w["view"]}), favorite or unfavorite ({w["favorite"]}), open a
