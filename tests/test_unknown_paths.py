@@ -158,6 +158,34 @@ def test_debug_error_pages_are_plain_for_other_machines(
     assert b"SECRET_KEY" not in response.content
 
 
+@pytest.mark.parametrize(
+    "caller",
+    [
+        {"REMOTE_ADDR": "192.168.1.20"},
+        {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "1.2.3.4"},
+    ],
+    ids=["lan", "local-proxy"],
+)
+def test_errors_raised_before_any_view_are_plain_for_other_machines(
+    settings: Any, caller: dict[str, str]
+) -> None:
+    settings.DEBUG = True
+    client = Client(raise_request_exception=False, **caller)
+
+    foreign_host = client.get("/admin/", HTTP_HOST="evil.example")
+    fields = "&".join(f"f{i}=x" for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1))
+    too_many_fields = client.post(
+        "/admin/login/", fields, content_type="application/x-www-form-urlencoded"
+    )
+
+    for response in (foreign_host, too_many_fields):
+        assert response.status_code == 400
+        assert b"Traceback" not in response.content
+        assert b"DisallowedHost" not in response.content
+        assert b"TooManyFieldsSent" not in response.content
+        assert b"sys.path" not in response.content.replace(b"&#x27;", b"'")
+
+
 def test_the_local_machine_gets_the_debug_500(settings: Any) -> None:
     settings.DEBUG = True
     settings.ROOT_URLCONF = __name__

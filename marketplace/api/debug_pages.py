@@ -1,21 +1,18 @@
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core import signals
-from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.core.handlers.exception import get_exception_response
 from django.http import Http404, HttpRequest, HttpResponse
-from django.http.multipartparser import MultiPartParserError
 from django.urls import Resolver404, get_resolver, get_urlconf, resolve
-from django.utils.log import log_response
+from django.views.debug import ExceptionReporter
 
 from .client_ip import is_local_caller
 
 
 class LocalDebugPagesMiddleware:
-    """With DEBUG on, Django answers a 404 with its debug page, which lists every URL route,
-    and a view's error with one showing its traceback and settings; only the local machine
-    gets them. Anyone else gets the 404, 400 or 500 page that DEBUG off gives.
+    """With DEBUG on, Django answers a 404 with its debug page, which lists every URL route;
+    only the local machine gets it. Anyone else gets the 404 that DEBUG off gives (the error
+    pages are `LocalExceptionReporter`'s).
 
     Django picks the debug page itself (`response_for_exception`) and never calls
     `handler404` while DEBUG is on, so the miss is caught here first: an unknown path before
@@ -35,26 +32,29 @@ class LocalDebugPagesMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not _hide_debug_pages(request) or isinstance(exception, PermissionDenied):
-            return None  # the 403 page shows nothing of the server, DEBUG or not
-        if isinstance(exception, Http404):
+        if isinstance(exception, Http404) and _hide_debug_pages(request):
             return _plain_404(request, exception)
-        # Django's debug 400 and 500 pages show the traceback, local variables and settings.
-        resolver = get_resolver(get_urlconf())
-        if isinstance(exception, BadRequest | SuspiciousOperation | MultiPartParserError):
-            response = get_exception_response(request, resolver, 400, exception)
-        else:
-            signals.got_request_exception.send(sender=None, request=request)
-            response = resolver.resolve_error_handler(500)(request)
-        log_response(
-            "%s: %s",
-            response.reason_phrase,
-            request.path,
-            response=response,
-            request=request,
-            exception=exception,
-        )
-        return response
+        return None
+
+
+PLAIN_ERROR_PAGE = (
+    "<!doctype html><title>Error</title><h1>Error</h1><p>The request could not be served.</p>"
+)
+
+
+class LocalExceptionReporter(ExceptionReporter):
+    """DEBUG's error pages (400 and 500: the traceback, local variables, settings) for the
+    local machine only; anyone else gets a plain page of the same status, wherever the error
+    was raised: a view, a middleware, the host check, the parsing of the body."""
+
+    def get_traceback_html(self) -> str:
+        return super().get_traceback_html() if self._for_local_caller() else PLAIN_ERROR_PAGE
+
+    def get_traceback_text(self) -> str:
+        return super().get_traceback_text() if self._for_local_caller() else "Error."
+
+    def _for_local_caller(self) -> bool:
+        return self.request is None or is_local_caller(self.request)
 
 
 def _hide_debug_pages(request: HttpRequest) -> bool:

@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "marketplace.api.debug_pages.LocalDebugPagesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
+# DEBUG's error pages answer the local machine only (marketplace/api/debug_pages.py).
+DEFAULT_EXCEPTION_REPORTER = "marketplace.api.debug_pages.LocalExceptionReporter"
 
 ROOT_URLCONF = "marketplace.urls"
 ASGI_APPLICATION = "marketplace.asgi.application"
