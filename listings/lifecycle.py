@@ -14,6 +14,7 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (Status.ACTIVE, Status.SOLD): "sold",
     (Status.ACTIVE, Status.PAUSED): "paused",
     (Status.PAUSED, Status.ACTIVE): "resumed",
+    (Status.PAUSED, Status.PENDING_REVIEW): "edited",
     **{(status, Status.ARCHIVED): "archived" for status in Status if status != Status.ARCHIVED},
 }
 

@@ -141,6 +141,9 @@ def _move(
 
 
 def _locked(listing: Listing) -> Listing:
+    """The listing's row, locked after its owner's (see quota.lock_owner): any move may count
+    against the quota, which locks them in that order."""
+    lock_owner(author=listing.author, business=listing.business)
     return Listing.objects.select_for_update().get(pk=listing.pk)
 
 
@@ -163,7 +166,8 @@ def _recheck(listing: Listing) -> None:
 def listing_update(*, listing: Listing, actor: User, data: dict[str, Any]) -> Listing:
     """Edit a listing. A substantive edit of an active one sends it back to review (its
     `published_at` is kept for when it is approved again), and so does a move to a place
-    outside the reference list or the country; an edit of one in review is pre-checked again."""
+    outside the reference list or the country, and any edit a buyer would see of a paused
+    one; an edit of one in review is pre-checked again."""
     with transaction.atomic():
         listing = _locked(listing)
         for field in LISTING_FIELDS:
@@ -185,6 +189,9 @@ def listing_update(*, listing: Listing, actor: User, data: dict[str, Any]) -> Li
         seen = (SUBSTANTIVE_FIELDS | PLACE_FIELDS) & data.keys()
         if listing.status == Status.ACTIVE and SUBSTANTIVE_FIELDS & data.keys():
             _move(listing, Status.PENDING_REVIEW, actor=actor, data={"fields": fields})
+        elif listing.status == Status.PAUSED and seen:
+            # Paid again, it would go live as it is now: a moderator reads it first.
+            _move(listing, Status.PENDING_REVIEW, actor=actor, data={"fields": fields})
         elif listing.status == Status.ACTIVE and seen and not _in_known_place(listing):
             _move(
                 listing,
@@ -202,11 +209,12 @@ def listing_update(*, listing: Listing, actor: User, data: dict[str, Any]) -> Li
 
 
 def listing_note_media_change(*, listing: Listing, actor: User, change: str) -> None:
-    """A media change of an active listing sends it back to review, like a text edit.
+    """A media change of an active or paused listing sends it back to review, like a text
+    edit.
 
     Call inside the change's transaction, with the listing row locked.
     """
-    if listing.status == Status.ACTIVE:
+    if listing.status in (Status.ACTIVE, Status.PAUSED):
         _move(
             listing,
             Status.PENDING_REVIEW,
@@ -219,7 +227,6 @@ def listing_note_media_change(*, listing: Listing, actor: User, change: str) -> 
 
 def listing_submit(*, listing: Listing, actor: User) -> Listing:
     with transaction.atomic():
-        lock_owner(author=listing.author, business=listing.business)
         listing = _locked(listing)
         if listing.status not in (Status.DRAFT, Status.REJECTED):
             raise InvalidTransition

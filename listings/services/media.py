@@ -41,6 +41,7 @@ from marketplace.celery import enqueue_on_commit
 from ..exceptions import MediaLimitReached, UnsupportedMediaType, VideoTooLong
 from ..models import Listing, ListingMedia, MediaKind, MediaProcessing, Status
 from .listings import listing_note_media_change
+from .quota import lock_owner
 
 logger = logging.getLogger(__name__)
 
@@ -295,7 +296,9 @@ def _prepare_image(upload: UploadedFile, kind: str) -> PreparedImage:
 
 
 def _locked(listing: Listing) -> Listing:
-    """The listing row, locked; archived meanwhile is gone (Listing.DoesNotExist, a 404)."""
+    """The listing row, locked after its owner's (a media change may send a paused listing
+    back into the quota's count); archived meanwhile is gone (Listing.DoesNotExist, a 404)."""
+    lock_owner(author=listing.author, business=listing.business)
     return Listing.objects.select_for_update().exclude(status=Status.ARCHIVED).get(pk=listing.pk)
 
 

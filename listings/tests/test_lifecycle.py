@@ -23,6 +23,7 @@ ALLOWED = {
     ("active", "sold"),
     ("active", "paused"),
     ("paused", "active"),
+    ("paused", "pending_review"),
 } | {(status, "archived") for status in Status.values if status != "archived"}
 
 

@@ -254,3 +254,27 @@ def test_the_next_admin_takes_over_an_unpaid_business_s_quota_from_its_creator(
         assert business_draft(partner, unpaid).status_code == 201
     assert_error(business_draft(partner, unpaid), 403, "listing_limit_reached")
     assert_error(create(partner), 403, "listing_limit_reached")
+
+
+@pytest.mark.django_db
+def test_a_paused_listing_edited_goes_through_review_before_it_can_be_live_again() -> None:
+    owner = UserFactory()
+    trial = make_business(owner, name="First Motors")
+    ids = [business_draft(owner, trial).json()["id"] for _ in range(6)]
+    for listing_id in ids:
+        add_image(listing_id)
+    Listing.objects.filter(pk__in=ids).update(status="active", published_at=timezone.now())
+    lapse_to_canceled(trial)
+    (paused,) = Listing.objects.filter(business=trial, status="paused").values_list("pk", flat=True)
+    edit = {"title": "Only prepayment to card, WhatsApp +996555123456"}
+
+    # At the limit, the edit would bring it back into the count: refused, nothing changed.
+    at_limit = client_for(owner).patch(f"/api/v1/listings/{paused}/", edit, format="json")
+    assert_error(at_limit, 403, "listing_limit_reached")
+    assert Listing.objects.get(pk=paused).status == "paused"
+
+    client_for(owner).delete(f"/api/v1/listings/{ids[0]}/")
+    response = client_for(owner).patch(f"/api/v1/listings/{paused}/", edit, format="json")
+
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "pending_review"
