@@ -11,6 +11,7 @@ the account's, so strangers guessing the password cannot lock the staff member o
 """
 
 import secrets
+import unicodedata
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -34,6 +35,9 @@ DEVICE_COOKIE_MAX_AGE = 90 * 24 * HOUR
 
 
 def _account_key(username: str) -> str:
+    # As the login form reads it (NFKC: "¹" is "1"), so every spelling of one account counts
+    # against its one limit.
+    username = unicodedata.normalize("NFKC", username)
     try:
         return normalize_phone(username)
     except ValidationError:

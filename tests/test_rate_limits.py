@@ -267,6 +267,9 @@ def test_admin_login_attempts_are_limited_per_account_however_it_is_written(
 
     # A third try from a third address, even with the right password, waits.
     assert_throttled(login(staff_phone, "right-password-360", ip="198.51.100.3"), within=3600)
+    # So does a spelling the login form reads as the same phone (NFKC: "¹" is "1").
+    superscript = staff_phone[:-1] + "⁰¹²³⁴⁵⁶⁷⁸⁹"[int(staff_phone[-1])]
+    assert_throttled(login(superscript, "right-password-360", ip="198.51.100.4"), within=3600)
 
 
 def test_failed_tries_from_elsewhere_do_not_lock_staff_out_of_a_browser_they_used_before(
