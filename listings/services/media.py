@@ -142,9 +142,10 @@ def probe_video(path: str, container: str) -> Probe | None:
     """The first real video stream (not cover art), the duration and the frames; None if there
     is no video stream.
 
-    The duration is the longer of the container's and the stream's, so timestamps that leap
-    ahead (a few frames claiming minutes) count in full. The frames are the stream's packets
-    counted without decoding, stopping one past the limit, whatever the header claims.
+    The duration is the longest of the container's, the stream's and what its packets'
+    timestamps span, so timestamps that leap ahead (a few frames claiming minutes) count in
+    full, and so do packets a header understates. The frames are the stream's packets, read
+    without decoding, stopping one past the limit, whatever the header claims.
     """
     info = _ffprobe(
         path,
@@ -166,15 +167,26 @@ def probe_video(path: str, container: str) -> Probe | None:
         _seconds(videos[0].get("duration")),
     ]
     known = [duration for duration in durations if duration is not None]
-    counted = _ffprobe(
-        path,
-        container,
-        *("-select_streams", "V:0", "-count_packets"),
-        *("-read_intervals", f"%+#{settings.VIDEO_MAX_FRAMES + 1}"),
-        *("-show_entries", "stream=nb_read_packets"),
+    packets = (
+        _ffprobe(
+            path,
+            container,
+            *("-select_streams", "V:0"),
+            *("-read_intervals", f"%+#{settings.VIDEO_MAX_FRAMES + 1}"),
+            *("-show_entries", "packet=pts_time,dts_time"),
+        ).get("packets")
+        or []
     )
-    frames = [_count(videos[0].get("nb_frames"))]
-    frames += [_count(s.get("nb_read_packets")) for s in counted.get("streams") or []]
+    frames = [_count(videos[0].get("nb_frames")), len(packets)]
+    # What the packets' own timestamps span: a header may claim any duration.
+    stamps = [
+        stamp
+        for packet in packets
+        if isinstance(packet, dict)
+        and (stamp := _seconds(packet.get("pts_time", packet.get("dts_time")))) is not None
+    ]
+    if stamps:
+        known.append(max(stamps) - min(stamps))
     return Probe(
         video_codec=str(videos[0].get("codec_name", "")),
         pix_fmt=str(videos[0].get("pix_fmt", "")),

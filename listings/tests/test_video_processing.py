@@ -461,6 +461,38 @@ def test_a_few_frames_claiming_minutes_are_refused_before_any_encode(
     assert callbacks == []
 
 
+def understated(path: Path, seconds: int) -> Path:
+    """The MP4 at `path` with its headers (mvhd, mdhd, tkhd) claiming `seconds`, whatever its
+    packets' timestamps say."""
+    data = bytearray(path.read_bytes())
+
+    def claim(box: bytes, duration_at: int, timescale: int | None = None) -> int:
+        at = data.find(box)
+        assert at > 0
+        assert data[at + 4] == 0  # version 0: 32-bit fields
+        timescale = timescale or int.from_bytes(data[at + 16 : at + 20], "big")
+        data[at + duration_at : at + duration_at + 4] = (seconds * timescale).to_bytes(4, "big")
+        return timescale
+
+    movie_timescale = claim(b"mvhd", 20)
+    claim(b"mdhd", 20)
+    claim(b"tkhd", 24, movie_timescale)
+    path.write_bytes(data)
+    return path
+
+
+def test_a_header_claiming_seconds_for_minutes_of_frames_is_refused(
+    author: Any, listing_id: str, tmp_path: Path
+) -> None:
+    attack = understated(gap_video(tmp_path / "gap.mp4", frames=26, gap_s=228), seconds=2)
+    assert float(probe(attack)["format"]["duration"]) == 2  # the premise: the header lies
+
+    response = upload_file(author, listing_id, attack)
+
+    assert_error(response, 400, "video_too_long")
+    assert not ListingMedia.objects.exists()
+
+
 def test_a_video_of_more_frames_than_allowed_is_refused(
     author: Any, listing_id: str, videos: dict[str, Path], settings: LazySettings
 ) -> None:
