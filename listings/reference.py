@@ -164,6 +164,31 @@ REGIONS: tuple[tuple[str, Labels, tuple[tuple[str, Labels], ...]], ...] = (
     ),
 )
 
+# Where each city is (its centre, in degrees): a listing's map point is checked against it.
+CITY_CENTRES: dict[str, tuple[float, float]] = {
+    "bishkek": (42.8746, 74.5698),
+    "osh": (40.5283, 72.7985),
+    "tokmok": (42.8419, 75.3015),
+    "kara_balta": (42.8142, 73.8481),
+    "kant": (42.8911, 74.8508),
+    "karakol": (42.4907, 78.3936),
+    "balykchy": (42.4603, 76.1870),
+    "cholpon_ata": (42.6496, 77.0821),
+    "naryn": (41.4287, 75.9911),
+    "kochkor": (42.2155, 75.7554),
+    "talas": (42.5228, 72.2427),
+    "jalal_abad": (40.9333, 72.9815),
+    "kara_kul": (41.6267, 72.6741),
+    "mailuu_suu": (41.2668, 72.4559),
+    "tash_kumyr": (41.3478, 72.2173),
+    "uzgen": (40.7699, 73.3007),
+    "kara_suu": (40.7040, 72.8686),
+    "nookat": (40.2630, 72.6190),
+    "batken": (40.0625, 70.8194),
+    "sulukta": (39.9333, 69.5667),
+    "kyzyl_kiya": (40.2567, 72.1278),
+}
+
 # --- Building series (apartment blocks) ---------------------------------------------------------
 
 BUILDING_SERIES: tuple[tuple[str, Labels], ...] = (
@@ -271,6 +296,23 @@ def _known_places() -> frozenset[str]:
     return frozenset(map(_place_key, names))
 
 
+@cache
+def _cities() -> dict[str, str]:
+    """Every spelling's key → the city's value."""
+    return {
+        _place_key(name): city
+        for _value, _labels, cities in REGIONS
+        for city, city_labels in cities
+        for name in (city, *city_labels)
+    }
+
+
 def is_known_place(text: str) -> bool:
     """A region or city of the reference list, in any of its languages or its value."""
     return _place_key(text) in _known_places()
+
+
+def city_centre(text: str) -> tuple[float, float] | None:
+    """Where the reference list's city named `text` is; None for anything else."""
+    city = _cities().get(_place_key(text))
+    return CITY_CENTRES.get(city) if city else None

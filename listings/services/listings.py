@@ -1,5 +1,6 @@
 """Every write to a listing goes through here."""
 
+import math
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -24,7 +25,7 @@ from ..models import (
     Status,
 )
 from ..money import converted_prices
-from ..reference import is_known_place
+from ..reference import city_centre, is_known_place
 from .quota import lock_owner, quota_check, quota_has_room
 from .search import listing_refresh_search_vector
 
@@ -35,11 +36,13 @@ DETAILS_MODELS: dict[str, type[CarDetails] | type[HorseDetails] | type[RealEstat
 }
 # Changing these on an active listing sends it back to review.
 SUBSTANTIVE_FIELDS = frozenset({"title", "description", "price", "currency", "details"})
-# Where the listing is: an active listing that moves to a place of the reference list inside
-# the country stays live; any other place is free text a moderator reads first.
+# Where the listing is: an active listing that moves to a place of the reference list, its map
+# point (if any) near that city, stays live; any other place a moderator reads first.
 PLACE_FIELDS = frozenset({"city", "region", "location"})
-# Kyrgyzstan's bounding box with a small margin: (south, north, west, east).
-COUNTRY_BOUNDS = (39.0, 43.4, 69.1, 80.4)
+# How far from its city's centre a map point may be: the town and its outskirts, short of
+# the towns across the border from Osh, Kara-Suu or Batken.
+PIN_RADIUS_KM = 30
+EARTH_RADIUS_KM = 6371
 LISTING_FIELDS = (
     "title",
     "description",
@@ -147,13 +150,24 @@ def _locked(listing: Listing) -> Listing:
     return Listing.objects.select_for_update().get(pk=listing.pk)
 
 
+def _distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance (haversine)."""
+    lat1, lng1, lat2, lng2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
+
+
 def _in_known_place(listing: Listing) -> bool:
     if not is_known_place(listing.city) or (listing.region and not is_known_place(listing.region)):
         return False
     if listing.latitude is None or listing.longitude is None:
         return True
-    south, north, west, east = COUNTRY_BOUNDS
-    return south <= listing.latitude <= north and west <= listing.longitude <= east
+    centre = city_centre(listing.city)  # None for a region's name: its point cannot be checked
+    point = (float(listing.latitude), float(listing.longitude))
+    return centre is not None and _distance_km(centre, point) <= PIN_RADIUS_KM
 
 
 def _recheck(listing: Listing) -> None:

@@ -63,6 +63,8 @@ def test_contacts_written_into_the_place_send_a_live_listing_back_to_review(
         {"city": "г. Кара-Балта", "region": "Чуйская область"},
         {"city": "karakol"},
         {"city": "Бишкек", "location": {"lat": 42.8746, "lng": 74.5698}},
+        {"city": "Кант", "location": {"lat": 42.95, "lng": 74.70}},  # its outskirts
+        {"city": "Чуйская область"},
     ],
 )
 def test_a_move_to_a_known_place_stays_live(
@@ -85,6 +87,12 @@ def test_a_move_to_a_known_place_stays_live(
         {"city": "Ош ⓣ.ⓜⓔ/ⓢⓒⓐⓜⓚⓖ"},
         {"city": "Бишкек 🅣🅔🅛🅔🅖🅡🅐🅜"},
         {"location": {"lat": 55.7558, "lng": 37.6173}},  # outside the country
+        # Neighbours' cities inside the country's bounding box, and a point far from its city.
+        {"location": {"lat": 43.238, "lng": 76.945}},  # Almaty
+        {"location": {"lat": 41.311, "lng": 69.28}},  # Tashkent
+        {"location": {"lat": 39.47, "lng": 75.99}},  # Kashgar
+        {"city": "Бишкек", "location": {"lat": 40.5283, "lng": 72.7985}},  # Osh
+        {"city": "Чуйская область", "location": {"lat": 42.8746, "lng": 74.5698}},
     ],
 )
 def test_any_other_place_waits_for_a_moderator(
