@@ -30,7 +30,7 @@ from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models.fields.files import FieldFile
-from PIL import Image, ImageOps
+from PIL import Image, ImageCms, ImageOps
 
 from accounts.exceptions import PayloadTooLarge
 from accounts.images import open_picture
@@ -52,6 +52,8 @@ IMAGE_MAX_SIDE: dict[str, int] = {MediaKind.IMAGE: 2048, MediaKind.PANORAMA: 819
 # The most pixels an upload may have, read from its header before decoding.
 IMAGE_MAX_PIXELS: dict[str, int] = {MediaKind.IMAGE: 40_000_000, MediaKind.PANORAMA: 40_000_000}
 THUMBNAIL_SIDE = 480
+# Far above a real colour profile (sRGB is under 4 KB, a camera's a few hundred KB).
+ICC_MAX_BYTES = 1_000_000
 JPEG_QUALITY = 85
 
 FFPROBE = shutil.which("ffprobe") or "/usr/bin/ffprobe"
@@ -270,6 +272,18 @@ def _flattened(picture: Image.Image) -> Image.Image:
     return picture.convert("RGB")
 
 
+def _colour_profile(data: Any) -> bytes | None:
+    """The upload's ICC profile when it is one (little CMS reads it), else None: arbitrary bytes
+    under that name would ride along into every copy served."""
+    if not isinstance(data, bytes) or not data or len(data) > ICC_MAX_BYTES:
+        return None
+    try:
+        ImageCms.ImageCmsProfile(io.BytesIO(data))
+    except (OSError, ImageCms.PyCMSError):
+        return None
+    return data
+
+
 def _jpeg(picture: Image.Image, icc_profile: bytes | None) -> bytes:
     encoded = io.BytesIO()
     # A fresh file of the pixels and the colour profile: EXIF (GPS, camera serials), XMP and
@@ -296,7 +310,11 @@ def _prepare_image(upload: UploadedFile, kind: str) -> PreparedImage:
         image.draft("RGB", (max(1, int(image.width * scale)), max(1, int(image.height * scale))))
         image.load()
         # A CMYK profile does not describe the RGB pixels written below.
-        icc = image.info.get("icc_profile") if image.mode in ("RGB", "RGBA") else None
+        icc = (
+            _colour_profile(image.info.get("icc_profile"))
+            if image.mode in ("RGB", "RGBA")
+            else None
+        )
         picture = _flattened(ImageOps.exif_transpose(image))
         picture.thumbnail((side, side), Image.Resampling.LANCZOS)
     thumbnail = picture.copy()

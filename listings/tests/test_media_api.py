@@ -200,6 +200,19 @@ def test_a_photo_keeps_its_colour_profile_and_no_comment(author: Any, listing_id
             assert image.info["icc_profile"] == icc
 
 
+def test_bytes_posing_as_a_colour_profile_are_not_kept(author: Any, listing_id: str) -> None:
+    content = picture("JPEG", size=(64, 48), icc_profile=b"hidden-payload-" * 20)
+
+    response = upload(author, listing_id, content)
+
+    assert response.status_code == 201, response.content
+    media = stored(response.json()["id"])
+    for field in (media.file, media.thumbnail):
+        assert b"hidden-payload" not in default_storage.open(field.name).read()
+        with open_stored(field) as image:
+            assert "icc_profile" not in image.info
+
+
 @pytest.mark.parametrize("kind", ["image", "panorama"])
 def test_a_png_of_too_many_pixels_is_refused_from_its_header(
     author: Any, listing_id: str, kind: str, monkeypatch: pytest.MonkeyPatch
