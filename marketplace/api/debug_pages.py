@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.handlers.exception import get_exception_response
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import Resolver404, get_resolver, get_urlconf, resolve
+from django.utils.safestring import SafeString, mark_safe
 from django.views.debug import ExceptionReporter
 
 from .client_ip import is_local_caller
@@ -47,11 +48,15 @@ class LocalExceptionReporter(ExceptionReporter):
     local machine only; anyone else gets a plain page of the same status, wherever the error
     was raised: a view, a middleware, the host check, the parsing of the body."""
 
-    def get_traceback_html(self) -> str:
-        return super().get_traceback_html() if self._for_local_caller() else PLAIN_ERROR_PAGE
+    def get_traceback_html(self) -> SafeString:
+        if self._for_local_caller():
+            return super().get_traceback_html()
+        return mark_safe(PLAIN_ERROR_PAGE)  # noqa: S308 - a constant of ours
 
-    def get_traceback_text(self) -> str:
-        return super().get_traceback_text() if self._for_local_caller() else "Error."
+    def get_traceback_text(self) -> SafeString:
+        if self._for_local_caller():
+            return super().get_traceback_text()
+        return mark_safe("Error.")
 
     def _for_local_caller(self) -> bool:
         return self.request is None or is_local_caller(self.request)
