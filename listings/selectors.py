@@ -73,11 +73,17 @@ def listings_of_user(
 
 def personal_pool_q(user_id: Any) -> Q:
     """The listings that share a user's personal limit: his personal ones and those of the
-    businesses he created that never paid and are out of their trial."""
-    unfunded = Business.objects.filter(
-        created_by_id=user_id, subscription_plan__isnull=True
-    ).exclude(subscription_status__in=UNCAPPED_STATUSES)
-    return Q(author_id=user_id, business__isnull=True) | Q(business__in=unfunded.values("pk"))
+    businesses he created that never paid and are out of their trial.
+
+    Those businesses are looked up first (a few rows, most often none): as a subquery inside
+    the OR, PostgreSQL read the whole listings table instead of its author index."""
+    unfunded = list(
+        Business.objects.filter(created_by_id=user_id, subscription_plan__isnull=True)
+        .exclude(subscription_status__in=UNCAPPED_STATUSES)
+        .values_list("pk", flat=True)
+    )
+    personal = Q(author_id=user_id, business__isnull=True)
+    return personal | Q(business_id__in=unfunded) if unfunded else personal
 
 
 def personal_quota(user: Any) -> dict[str, int]:
