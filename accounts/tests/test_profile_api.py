@@ -126,15 +126,16 @@ def test_the_quota_and_businesses_come_from_the_apps_that_own_them(
 def test_reading_the_profile_costs_a_fixed_number_of_queries(
     user: User, me_client: APIClient, django_assert_num_queries: Any
 ) -> None:
-    # The user (authentication), the consent states, the listing quota (from `listings`) and
-    # the businesses (from `business`): one query each, however much each holds.
-    with django_assert_num_queries(4):
+    # The user (authentication), the consent states, the listing quota (from `listings`: the
+    # businesses sharing it, then the count) and the businesses (from `business`), however
+    # much each holds.
+    with django_assert_num_queries(5):
         me_client.get(ME)
     for _ in range(5):
         for kind in ConsentKind:
             consent_record(user=user, kind=kind.value, accepted=True, meta=RequestMeta(None, ""))
 
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert me_client.get(ME).status_code == 200
 
 
