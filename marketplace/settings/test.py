@@ -22,6 +22,7 @@ from .base import STORAGES  # noqa: E402
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 WHITENOISE_AUTOREFRESH = True  # no collectstatic before tests
+WHITENOISE_USE_FINDERS = True  # static files straight from the apps, as under DEBUG
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     **STORAGES,
