@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 # Dummy values that let `docker-compose config` resolve the required variables.
 COMPOSE_CHECK_ENV := SECRET_KEY=check JWT_SIGNING_KEY=check METRICS_TOKEN=check
 
-.PHONY: help run test lint worker messages bench load client fuzz clean
+.PHONY: help run test system-deps lint worker messages bench load client fuzz clean
 
 help:
 	@echo "make run     - install, migrate, load demo data and serve http://$(HOST):$(PORT)"
@@ -48,11 +48,14 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
 
+# The system packages the suite needs: installed when run as root, else named with the command.
+system-deps:
+	@scripts/system-deps
+
 test: export DJANGO_SETTINGS_MODULE = marketplace.settings.test
-test: lint
+test: system-deps lint
 	env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=marketplace.settings.local \
 		$(PY) manage.py makemigrations --check --dry-run
-	@command -v docker-compose >/dev/null || { echo "docker-compose is missing (apt-get install docker-compose): it checks docker-compose.yml"; exit 1; }
 	$(COMPOSE_CHECK_ENV) docker-compose config -q
 	$(VENV)/bin/pytest -n 2
 
