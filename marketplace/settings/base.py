@@ -333,10 +333,11 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "marketplace.api.schema.add_error_responses",
     ],
-    # Swagger UI from the project's own static files (drf-spectacular-sidecar): the docs work
-    # with no internet, and the page loads nothing from another site.
+    # Swagger UI and ReDoc from the project's own static files (drf-spectacular-sidecar): the
+    # docs work with no internet, and the pages load nothing from another site.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 SIMPLE_JWT = {
