@@ -24,6 +24,22 @@ def test_unknown_api_path(client: Client, settings: Any, debug: bool, method: st
     assert response.json()["error"]["code"] == "not_found"
 
 
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize("path", ["/api/v1/listings/feed/", "/api/v1/no-such-thing/"])
+def test_an_api_request_to_a_foreign_host_is_invalid_in_the_error_shape(
+    settings: Any, debug: bool, path: str
+) -> None:
+    settings.DEBUG = debug
+    client = Client(raise_request_exception=False, REMOTE_ADDR="127.0.0.1")
+
+    response = client.get(path, HTTP_HOST="evil.example")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
+    assert response.json()["error"]["message"]
+    assert client.get("/admin/login/", HTTP_HOST="evil.example").status_code == 400
+
+
 def test_schema_rejects_other_methods_in_the_error_shape(client: Client) -> None:
     response = client.post("/api/schema/")
 

@@ -4,11 +4,15 @@ import time
 import uuid
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import DisallowedHost
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext_lazy as _
 
+from .errors import error_body
 from .request_context import reset_request_id, set_request_id
 
 access_logger = logging.getLogger("marketplace.access")
+security_logger = logging.getLogger("django.security.DisallowedHost")
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _TOKEN_IN_QUERY = re.compile(r"((?:^|[&;?])[^&;=]*token=)[^&;]*", re.IGNORECASE)
@@ -53,3 +57,23 @@ class RequestIdMiddleware:
             return response
         finally:
             reset_request_id(token)
+
+
+class ApiHostMiddleware:
+    """A request to the API with a `Host` outside ALLOWED_HOSTS answers 400 `invalid` in the
+    contract's error shape, DEBUG or not, instead of Django's HTML (or debug) 400 page; other
+    paths are left to Django."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            try:
+                request.get_host()
+            except DisallowedHost:
+                security_logger.warning("Invalid HTTP_HOST header for %s", request.path)
+                return JsonResponse(
+                    error_body("invalid", _("The Host header is not allowed.")), status=400
+                )
+        return self.get_response(request)
