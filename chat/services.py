@@ -252,9 +252,7 @@ def thread_read(*, thread: Thread, user: User, up_to_seq: int) -> int:
 def thread_block(*, thread: Thread, side: Side, user: User) -> None:
     """The user's side blocks the other side of the thread; repeating it changes nothing."""
     with transaction.atomic():
-        created = insert_unless_present(
-            Block(thread=thread, side=side, blocked_by=user), unique_fields=("thread", "side")
-        )
+        created = insert_unless_present(Block(thread=thread, side=side, blocked_by=user))
         if created:
             audit_record(actor=user, action="chat.blocked", target=thread, data={"side": side})
 

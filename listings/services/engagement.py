@@ -31,15 +31,13 @@ PHONE_REVEALS_PER_HOUR = 30
 def favorite_add(*, user: User, listing: Listing) -> bool:
     """Favorite a listing; True if this call created the favorite.
 
-    Idempotent, also under concurrency: one `INSERT ... ON CONFLICT DO NOTHING` lets the
-    unique (user, listing) constraint decide which of two simultaneous calls creates the row,
-    whatever an unfavorite does meanwhile, and only that one adds to `favorites_count`, in
-    the same transaction — so the count is exactly the number of favorites.
+    Idempotent, also under concurrency: the unique (user, listing) constraint decides which of
+    two simultaneous calls creates the row, whatever an unfavorite does meanwhile
+    (`insert_unless_present`), and only that one adds to `favorites_count`, in the same
+    transaction — so the count is exactly the number of favorites.
     """
     with transaction.atomic():
-        created = insert_unless_present(
-            Favorite(user=user, listing=listing), unique_fields=("user", "listing")
-        )
+        created = insert_unless_present(Favorite(user=user, listing=listing))
         if created:
             Listing.objects.filter(pk=listing.pk).update(favorites_count=F("favorites_count") + 1)
     return created
