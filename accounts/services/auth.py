@@ -197,23 +197,26 @@ def auth_logout(*, user: User, refresh: str) -> None:
     """End the login the refresh token belongs to: its refresh and access tokens stop and its
     chat sockets close, whoever holds them (one rotated by a thief included). A token already
     revoked is fine (a retried logout succeeds), so only the signature, expiry and type are
-    checked, not the blacklist. The session's row is locked first, as a refresh locks it."""
+    checked, not the blacklist. The rows are locked in the order a refresh of the same token
+    locks them."""
     payload = _refresh_claims(refresh)
     if str(payload.get(USER_ID_CLAIM)) != str(user.pk):
         raise InvalidToken("The token is not a refresh token of yours.")
+    jti = str(payload.get(jwt_settings.JTI_CLAIM, ""))
+    tokens = OutstandingToken.objects.filter(jti=jti).order_by("pk")
+    sessions = LoginSession.objects.select_for_update().filter(user=user)
     with transaction.atomic():
-        session_id = payload.get(SESSION_CLAIM)
-        if session_id is not None:
-            LoginSession.objects.select_for_update().filter(pk=session_id, user=user).first()
-        outstanding = (
-            OutstandingToken.objects.filter(jti=payload.get(jwt_settings.JTI_CLAIM))
-            .order_by("pk")
-            .first()
-        )
+        if SESSION_CLAIM in payload:
+            session = sessions.filter(pk=payload[SESSION_CLAIM]).first()
+            outstanding = tokens.first()
+        else:
+            # From before sessions: the token's row, then the session it moved into, if any.
+            outstanding = tokens.select_for_update().first()
+            session = sessions.filter(legacy_jti=jti).first() if jti else None
         if outstanding is not None:
             BlacklistedToken.objects.get_or_create(token=outstanding)
-        if session_id is not None:
-            login_session_revoke(user=user, session_id=session_id, reason="logout")
+        if session is not None:
+            login_session_revoke(user=user, session_id=session.pk, reason="logout")
 
 
 def auth_logout_all(*, user: User) -> None:

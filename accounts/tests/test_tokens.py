@@ -129,6 +129,19 @@ def test_a_token_from_before_sessions_naming_no_user_is_refused(
     assert_error(refresh(odd), 401, "token_not_valid")
 
 
+def test_logging_out_a_token_from_before_sessions_ends_the_login_it_moved_into(
+    user: User,
+) -> None:
+    old = legacy_tokens(user)
+    moved = refresh(old["refresh"]).json()
+
+    response = bearer(moved["access"]).post(LOGOUT, {"refresh": old["refresh"]}, format="json")
+
+    assert response.status_code == 204
+    assert_error(refresh(moved["refresh"]), 401, "token_not_valid")
+    assert_error(bearer(moved["access"]).get(ME), 401, "token_not_valid")
+
+
 def test_a_token_from_before_sessions_of_a_banned_user_is_refused(user: User) -> None:
     old = legacy_tokens(user)
     user_ban(user=user, actor=None)
