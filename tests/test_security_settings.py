@@ -185,7 +185,10 @@ def test_the_api_docs_page_runs_only_scripts_from_files(client: Client) -> None:
 
     html = page.content.decode()
     assert page.status_code == 200
-    assert "script-src 'self';" in page["Content-Security-Policy"]
+    policy = dict(
+        directive.strip().split(" ", 1) for directive in page["Content-Security-Policy"].split(";")
+    )
+    assert policy["script-src"] == "'self'"
     assert html.count("<script") == html.count("<script src=") == 3
     assert script.status_code == 200
     assert script["Content-Type"].startswith("application/javascript")
