@@ -8,6 +8,8 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 PORT ?= 8000
 HOST ?= 127.0.0.1
+# The printed links: this machine's loopback when `HOST` opens every interface.
+URL_HOST := $(if $(filter 0.0.0.0 :: [::],$(HOST)),127.0.0.1,$(HOST))
 # Dummy values that let `docker-compose config` resolve the required variables.
 COMPOSE_CHECK_ENV := SECRET_KEY=check JWT_SIGNING_KEY=check METRICS_TOKEN=check
 
@@ -15,6 +17,7 @@ COMPOSE_CHECK_ENV := SECRET_KEY=check JWT_SIGNING_KEY=check METRICS_TOKEN=check
 
 help:
 	@echo "make run     - install, migrate, load demo data and serve http://$(HOST):$(PORT)"
+	@echo "               (HOST=0.0.0.0: reachable from a phone on this network)"
 	@echo "make test    - lint, type-check and run the whole suite on PostgreSQL and Redis"
 	@echo "make worker  - Celery workers, one per queue, and beat (needs REDIS_URL)"
 	@echo "make messages - refresh and compile the ru/ky/en translations"
@@ -37,10 +40,12 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(PY)
 
 run: export DJANGO_SETTINGS_MODULE = marketplace.settings.local
 run: $(VENV)/.runtime
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo --base-url http://$(HOST):$(PORT)
-	@echo "Serving on http://$(HOST):$(PORT) (database: $${DATABASE_URL:-SQLite db.sqlite3}; redis: $${REDIS_URL:-none, in-memory})"
-	exec $(VENV)/bin/uvicorn marketplace.asgi:application --host $(HOST) --port $(PORT) \
+	@$(PY) manage.py migrate --noinput -v 0
+	@$(PY) manage.py seed_demo --base-url http://$(URL_HOST):$(PORT)
+	@echo
+	@$(PY) -m marketplace.devhosts $(HOST) $(PORT)
+	@echo "  database: $${DATABASE_URL:-SQLite db.sqlite3}; redis: $${REDIS_URL:-none, in-memory}"
+	@exec $(VENV)/bin/uvicorn marketplace.asgi:application --host $(HOST) --port $(PORT) \
 		--no-access-log --no-proxy-headers --lifespan off
 
 lint: $(VENV)/.dev

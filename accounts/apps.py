@@ -18,6 +18,8 @@ class AccountsConfig(AppConfig):
         from .services import purge
 
         demo.register_demo_seeder(order=0, seeder=demo.seed_staff)
+        demo.register_demo_seeder(order=90, seeder=demo.seed_consents)
+        demo.register_demo_accounts(order=0, accounts=demo.STAFF_ACCOUNTS)
         hooks.register_stats("users", user_figures)
         hooks.register_personal_data("account", user_personal_data)
         hooks.register_purge_step("expired login codes", purge.phone_codes_purge)

@@ -1,11 +1,14 @@
 """Demo data for `seed_demo`.
 
 Each app registers a seeder in its AppConfig.ready(); the command runs them in order. A seeder
-must be idempotent: running the command twice changes nothing.
+must be idempotent: running the command twice changes nothing. Apps also register the demo
+accounts their seeders make, and facts about a user ("3 favorites", "2 chats") for the table of
+demo accounts the command prints and the README repeats.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.management.base import OutputWrapper
 
@@ -13,6 +16,9 @@ DEMO_ADMIN_PHONE = "+996700000001"
 DEMO_ADMIN_PASSWORD = "demo-admin-360"  # noqa: S105 - a documented demo login, never production
 DEMO_MODERATOR_PHONE = "+996700000002"
 DEMO_MODERATOR_PASSWORD = "demo-moderator-360"  # noqa: S105 - as above
+# The two accounts a mobile developer starts with: consents recorded, room in the quota.
+DEMO_BUYER_PHONE = "+996700000003"
+DEMO_SELLER_PHONE = "+996700000004"
 
 
 @dataclass(frozen=True)
@@ -21,7 +27,15 @@ class DemoSeeder:
     seeder: Callable[[OutputWrapper], None]
 
 
+@dataclass(frozen=True)
+class DemoAccount:
+    phone: str
+    role: str  # what the account is for, as the table shows it
+
+
 _SEEDERS: list[DemoSeeder] = []
+_ACCOUNTS: dict[str, tuple[int, int, DemoAccount]] = {}
+_FACTS: list[Callable[[Any], str]] = []
 
 
 def register_demo_seeder(*, order: int, seeder: Callable[[OutputWrapper], None]) -> None:
@@ -31,6 +45,59 @@ def register_demo_seeder(*, order: int, seeder: Callable[[OutputWrapper], None])
 
 def demo_seeders() -> list[DemoSeeder]:
     return sorted(_SEEDERS, key=lambda registered: registered.order)
+
+
+def register_demo_accounts(*, order: int, accounts: Iterable[DemoAccount]) -> None:
+    """The demo accounts a seeder makes, listed in the table by `order`, then as given."""
+    for account in accounts:
+        _ACCOUNTS.setdefault(account.phone, (order, len(_ACCOUNTS), account))
+
+
+def demo_accounts() -> list[DemoAccount]:
+    return [account for _order, _index, account in sorted(_ACCOUNTS.values())]
+
+
+def register_demo_facts(describe: Callable[[Any], str]) -> None:
+    """`describe(user)` says what the user has in a higher app, or "" for nothing."""
+    if describe not in _FACTS:
+        _FACTS.append(describe)
+
+
+def demo_account_rows() -> list[tuple[str, str, str, str]]:
+    """(phone, name, role, what the account has) of every demo account that exists."""
+    from .hooks import businesses, listing_quota
+    from .models import User
+
+    users = User.objects.in_bulk([account.phone for account in demo_accounts()], field_name="phone")
+    rows = []
+    for account in demo_accounts():
+        user = users.get(account.phone)
+        if user is None:
+            continue
+        facts = [_password_of(account.phone)]
+        facts += [f"{ref['role']} of {ref['name']}" for ref in businesses(user)]
+        facts += [describe(user) for describe in _FACTS]
+        quota = listing_quota(user)
+        facts.append(f"quota {quota['used']}/{quota['limit']}")
+        has = "; ".join(fact for fact in facts if fact)
+        rows.append((account.phone, user.display_name, account.role, has))
+    return rows
+
+
+def format_table(rows: list[tuple[str, str, str, str]], header: tuple[str, ...]) -> list[str]:
+    """Plain-text columns for the console."""
+    widths = [max(len(row[column]) for row in [header, *rows]) for column in range(len(header))]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    ]
+
+
+def _password_of(phone: str) -> str:
+    return {
+        DEMO_ADMIN_PHONE: f"password {DEMO_ADMIN_PASSWORD}",
+        DEMO_MODERATOR_PHONE: f"password {DEMO_MODERATOR_PASSWORD}",
+    }.get(phone, "")
 
 
 def _staff_account(*, phone: str, name: str, password: str, role: str) -> bool:
@@ -48,7 +115,7 @@ def _staff_account(*, phone: str, name: str, password: str, role: str) -> bool:
 
 
 def seed_staff(out: OutputWrapper) -> None:
-    from .models import Role
+    from .models import Role, User
 
     for phone, name, password, role in (
         (DEMO_ADMIN_PHONE, "Demo Admin", DEMO_ADMIN_PASSWORD, Role.ADMIN),
@@ -56,3 +123,32 @@ def seed_staff(out: OutputWrapper) -> None:
     ):
         created = _staff_account(phone=phone, name=name, password=password, role=role)
         out.write(f"  {role} account: {phone} ({'created' if created else 'exists'})")
+    for phone, name in (
+        (DEMO_BUYER_PHONE, "Демо Покупатель"),
+        (DEMO_SELLER_PHONE, "Демо Продавец"),
+    ):
+        User.objects.get_or_create(phone=phone, defaults={"display_name": name, "city": "Бишкек"})
+
+
+def seed_consents(out: OutputWrapper) -> None:
+    """Every demo account has accepted the legal documents in force, so none is asked first."""
+    from .models import User
+    from .selectors import consent_is_required
+    from .services.consents import RequestMeta, consent_record, required_kinds
+
+    meta = RequestMeta(ip=None, user_agent="seed_demo")
+    recorded = 0
+    for user in User.objects.filter(phone__in=[account.phone for account in demo_accounts()]):
+        if consent_is_required(user=user):
+            for kind in required_kinds():
+                consent_record(user=user, kind=kind, accepted=True, meta=meta)
+            recorded += 1
+    out.write(f"  consents: recorded for {recorded} demo accounts")
+
+
+STAFF_ACCOUNTS = (
+    DemoAccount(DEMO_ADMIN_PHONE, "admin (staff)"),
+    DemoAccount(DEMO_MODERATOR_PHONE, "moderator (staff)"),
+    DemoAccount(DEMO_BUYER_PHONE, "buyer"),
+    DemoAccount(DEMO_SELLER_PHONE, "seller"),
+)

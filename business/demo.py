@@ -6,6 +6,7 @@ Idempotent: a business that exists (by its slug) is left alone."""
 from django.core.management.base import OutputWrapper
 from django.utils.text import slugify
 
+from accounts.demo import DemoAccount
 from accounts.models import User
 
 # name, city, description, phone, (admin phone, name), (seller phone, name), pending phone
@@ -61,3 +62,14 @@ def seed_businesses(out: OutputWrapper) -> None:
             invitation_create(business=business, actor=owner, phone=pending, role=MemberRole.SELLER)
         created += 1
     out.write(f"  businesses: {created} created, {len(BUSINESSES) - created} existed")
+
+
+def demo_business_accounts() -> list[DemoAccount]:
+    return [
+        account
+        for _name, _city, _description, _phone, admin, seller, _pending in BUSINESSES
+        for account in (
+            DemoAccount(admin[0], "business admin"),
+            DemoAccount(seller[0], "business seller"),
+        )
+    ]

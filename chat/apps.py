@@ -9,7 +9,7 @@ class ChatConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import hooks
-        from accounts.demo import register_demo_seeder
+        from accounts.demo import register_demo_facts, register_demo_seeder
 
         from . import demo, reports, services
 
@@ -18,3 +18,5 @@ class ChatConfig(AppConfig):
         hooks.register_stats("chat", reports.chat_figures)
         hooks.register_personal_data("chat", reports.chat_personal_data)
         register_demo_seeder(order=50, seeder=demo.seed_chat)
+        register_demo_seeder(order=55, seeder=demo.seed_demo_buyer_chat)
+        register_demo_facts(demo.chat_facts)

@@ -71,3 +71,34 @@ def seed_chat(out: OutputWrapper) -> None:
                 thread=thread, side=Side(side), sender=sender, body=text, client_id=f"demo-{index}"
             )
     out.write(f"  chat threads: {created} opened, {len(listings) - created} existed")
+
+
+def seed_demo_buyer_chat(out: OutputWrapper) -> None:
+    """The demo buyer asks the demo seller about his live listing: both have a chat to open."""
+    from accounts.demo import DEMO_BUYER_PHONE
+    from accounts.models import User
+    from listings.models import Listing, Status
+
+    from .models import Side
+    from .services import message_send, thread_open
+
+    listing = Listing.objects.filter(client_id="demo-seller-0", status=Status.ACTIVE).first()
+    if listing is None:
+        return
+    buyer = User.objects.get(phone=DEMO_BUYER_PHONE)
+    thread, is_new = thread_open(buyer=buyer, listing_id=listing.pk)
+    if is_new:
+        for index, (side, text) in enumerate(CONVERSATIONS[listing.category]):
+            sender = buyer if side == Side.BUYER else listing.author
+            message_send(
+                thread=thread, side=Side(side), sender=sender, body=text, client_id=f"demo-{index}"
+            )
+    out.write(f"  demo buyer's chat: {'opened' if is_new else 'existed'}")
+
+
+def chat_facts(user: Any) -> str:
+    """The demo table's "2 chats" for a user."""
+    from .selectors import threads_of_user
+
+    count = threads_of_user(user).count()
+    return f"{count} chat{'s' if count != 1 else ''}" if count else ""

@@ -262,3 +262,76 @@ def seed_listings(out: OutputWrapper) -> None:
         listing_submit(listing=listing, actor=author)
         listing_approve(listing=listing, actor=None)
     out.write(f"  listings: {created} created, {len(LISTINGS) - created} existed")
+
+
+# The demo seller's two listings: one live, one draft he can finish in the app.
+SELLER_LISTINGS: tuple[dict[str, Any], ...] = (
+    {
+        "category": "car",
+        "title": "Hyundai Sonata 2018, газ-бензин, из Кореи",
+        "description": "Свежепригнанная, растаможена, на учёте. Торг у машины.",
+        "price": "1350000",
+        "currency": "KGS",
+        "city": "Бишкек",
+        "details": {"make": "Hyundai", "model": "Sonata", "year": 2018, "mileage_km": 121000},
+    },
+    {
+        "category": "car",
+        "title": "Daewoo Matiz 2010, на запчасти или под ремонт",
+        "price": "150000",
+        "currency": "KGS",
+        "city": "Бишкек",
+        "details": {"make": "Daewoo", "model": "Matiz", "year": 2010, "mileage_km": 240000},
+    },
+)
+BUYER_FAVORITES = 3
+
+
+def seed_demo_seller_and_buyer(out: OutputWrapper) -> None:
+    """The demo seller's listings (quota left for more) and the demo buyer's favorites."""
+    from accounts.demo import DEMO_BUYER_PHONE, DEMO_SELLER_PHONE
+    from listings.services.engagement import favorite_add
+    from listings.services.listings import listing_approve, listing_create, listing_submit
+    from listings.services.media import media_add
+
+    from .models import Listing, Status
+    from .serializers import ListingCreateSerializer
+
+    seller = User.objects.get(phone=DEMO_SELLER_PHONE)
+    for index, data in enumerate(SELLER_LISTINGS):
+        serializer = ListingCreateSerializer(data=data)
+        serializer.is_valid(raise_exception=True)
+        listing, is_new = listing_create(
+            author=seller, data=dict(serializer.validated_data), client_id=f"demo-seller-{index}"
+        )
+        if not is_new:
+            continue
+        media_add(
+            listing=listing, actor=seller, kind="image", upload=demo_image(index, data["title"])
+        )
+        if index == 0:
+            listing_submit(listing=listing, actor=seller)
+            listing_approve(listing=listing, actor=None)
+    buyer = User.objects.get(phone=DEMO_BUYER_PHONE)
+    favorites = Listing.objects.filter(
+        client_id__startswith="demo-catalogue-", status=Status.ACTIVE
+    ).order_by("client_id")[:BUYER_FAVORITES]
+    added = sum(favorite_add(user=buyer, listing=listing) for listing in favorites)
+    out.write(f"  demo seller and buyer: {added} favorites added")
+
+
+def listing_facts(user: User) -> str:
+    """The demo table's "listings: 1 active, 1 draft; 3 favorites" for a user."""
+    from django.db.models import Count
+
+    from .models import Favorite, Listing, Status
+
+    rows = Listing.objects.filter(author=user).values("status").annotate(n=Count("pk"))
+    by_status = {row["status"]: row["n"] for row in rows}
+    facts = []
+    if by_status:
+        listed = ", ".join(f"{by_status[s]} {s}" for s in Status.values if s in by_status)
+        facts.append(f"listings: {listed}")
+    if favorites := Favorite.objects.filter(user=user).count():
+        facts.append(f"{favorites} favorites")
+    return "; ".join(facts)

@@ -9,6 +9,11 @@ import sys
 from pathlib import Path
 
 RU = {
+    "Cars, horses and real estate of Kyrgyzstan, in short videos.": "Авто, лошади и недвижимость Кыргызстана — в коротких видео.",
+    "Listings on sale now:": "Объявлений сейчас:",
+    "Buyers swipe the feed, search and chat with sellers in the 360 Marketplace app.": "Покупатели листают ленту, ищут и переписываются с продавцами в приложении 360 Marketplace.",
+    "For developers:": "Разработчикам:",
+    "API documentation": "Документация API",
     "Password": "Пароль",
     "Only for staff who log in to the admin. Leave empty for app users.": "Только для сотрудников, входящих в админку. Для пользователей приложения оставьте пустым.",
     "Profile": "Профиль",
@@ -407,6 +412,11 @@ RU = {
 }
 
 KY = {
+    "Cars, horses and real estate of Kyrgyzstan, in short videos.": "Кыргызстандын унаалары, жылкылары жана кыймылсыз мүлкү — кыска видеолордо.",
+    "Listings on sale now:": "Азыр сатыктагы жарнамалар:",
+    "Buyers swipe the feed, search and chat with sellers in the 360 Marketplace app.": "Сатып алуучулар 360 Marketplace тиркемесинде лентаны барактап, издеп, сатуучулар менен жазышат.",
+    "For developers:": "Иштеп чыгуучуларга:",
+    "API documentation": "API документациясы",
     "Password": "Сырсөз",
     "Only for staff who log in to the admin. Leave empty for app users.": "Админкага кирүүчү кызматкерлер үчүн гана. Колдонмонун колдонуучулары үчүн бош калтырыңыз.",
     "Profile": "Профиль",

@@ -7,7 +7,16 @@ import subprocess
 from pathlib import Path
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "system-deps"
-CHECKED = ("pg_ctlcluster", "redis-server", "ffmpeg", "msgfmt", "wrk", "docker-compose")
+CHECKED = (
+    "pg_ctlcluster",
+    "redis-server",
+    "ffmpeg",
+    "msgfmt",
+    "wrk",
+    "docker-compose",
+    "chromium",
+    "chromedriver",
+)
 
 
 def run_with(tmp_path: Path, commands: list[str]) -> subprocess.CompletedProcess[str]:

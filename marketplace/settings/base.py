@@ -95,6 +95,8 @@ WSGI_APPLICATION = "marketplace.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+STATICFILES_DIRS = [BASE_DIR / "marketplace" / "static"]  # the site-wide icon
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -207,7 +209,9 @@ else:
 
 # --- Celery -----------------------------------------------------------------------------------
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Eager tasks still open a broker connection to publish; an in-memory one with a host named
+# keeps kombu from warning about a missing hostname.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 # Without a broker, tasks run in the process that sends them (the `make run` default).
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = False
@@ -467,6 +471,9 @@ PROMETHEUS_EXPORT_MIGRATIONS = False
 LOG_LEVEL = env_choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO")
 LOG_FORMAT = env_choice("LOG_FORMAT", ("json", "console"), "console" if DEBUG else "json")
 LOGGING = build_logging_config(json_lines=LOG_FORMAT == "json", level=LOG_LEVEL)
+if CELERY_TASK_ALWAYS_EAGER:
+    # Each eager task would log a "succeeded" line in the web process; failures still show.
+    LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}
 
 # --- Legal documents (the versions in force; a new version asks every user to consent again) ---
 

@@ -4,4 +4,11 @@ import os
 
 os.environ.setdefault("DEBUG", "true")
 
+from marketplace.devhosts import EMULATOR_HOSTS, lan_hosts
+
 from .base import *  # noqa: F403
+from .base import ALLOWED_HOSTS as DEFAULT_HOSTS
+
+if "ALLOWED_HOSTS" not in os.environ:
+    # An emulator and a phone on the LAN name this machine by these (`make run HOST=0.0.0.0`).
+    ALLOWED_HOSTS = [*DEFAULT_HOSTS, *EMULATOR_HOSTS, *lan_hosts()]
