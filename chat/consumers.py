@@ -237,13 +237,16 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if self.user is None:
             return
         kind = content.get("type")
-        if kind == "ping":
-            await self._touch(self.user.pk)
-            await self.send_json(events.PONG)
-        elif kind == "message.send":
-            await self._message_send(self.user, content)
-        else:
+        # The type may be any JSON value, a list among them: only a string can name a frame.
+        handler = CLIENT_FRAMES.get(kind) if isinstance(kind, str) else None
+        if handler is None:
             await self.send_json(self._error("invalid", _("Unknown event type.")))
+            return
+        await handler(self, self.user, content)
+
+    async def _ping(self, user: User, content: dict[str, Any]) -> None:
+        await self._touch(user.pk)
+        await self.send_json(events.PONG)
 
     async def _message_send(self, user: User, content: dict[str, Any]) -> None:
         ids = {"client_id": content.get("client_id"), "thread_id": content.get("thread_id")}
@@ -292,3 +295,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def login_revoked(self, message: dict[str, Any]) -> None:
         if message["session_id"] == self.session_id:
             await self.close(code=CLOSE_UNAUTHORIZED)
+
+
+# The frames a client may send, by type (docs/asyncapi.yaml describes each, and its test holds
+# this table to the document); any other type is answered with an `invalid` error.
+CLIENT_FRAMES: dict[str, Callable[[ChatConsumer, User, dict[str, Any]], Awaitable[None]]] = {
+    "ping": ChatConsumer._ping,
+    "message.send": ChatConsumer._message_send,
+}

@@ -206,6 +206,7 @@ async def test_the_access_token_is_never_logged(buyer: Any, caplog: Any) -> None
         '"ping"',
         '{"type": "shout"}',
         '{"no": "type"}',
+        '{"type": ["ping"]}',
     ],
 )
 async def test_a_malformed_frame_gets_an_error_and_the_socket_stays_open(
