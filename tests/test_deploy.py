@@ -383,6 +383,15 @@ def test_the_dashboard_shows_every_figure_issue_10_asks_for() -> None:
         assert metric in shown, f"the dashboard does not show {metric}"
 
 
+def test_the_dashboard_shows_database_statement_durations() -> None:
+    shown = dashboard_expressions()
+    for quantile in ("0.5", "0.95", "0.99"):
+        assert (
+            f"histogram_quantile({quantile}, sum by (le) "
+            "(rate(marketplace_db_query_duration_seconds_bucket[1m])))"
+        ) in shown
+
+
 def test_alerts_cover_errors_latency_queue_age_and_failing_tasks() -> None:
     rules = " ".join(alert_expressions())
     for metric in [
