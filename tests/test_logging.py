@@ -325,3 +325,25 @@ def test_an_unmatched_path_logs_no_route(client: Client, root_json_log: io.Strin
     lines = [json.loads(line) for line in root_json_log.getvalue().splitlines()]
     (access,) = [line for line in lines if line["logger"] == "marketplace.access"]
     assert "route" not in access
+
+
+def test_celery_keeps_the_settings_logging() -> None:
+    from marketplace.celery import app
+
+    root, celery_logger = logging.getLogger(), logging.getLogger("celery")
+    handlers, level, celery_level = list(root.handlers), root.level, celery_logger.level
+    try:
+        # What `celery worker --loglevel=INFO` and `celery beat` do at start-up.
+        app.log.setup(loglevel="INFO")
+
+        assert root.handlers == handlers
+        assert any(
+            isinstance(handler.formatter, structlog.stdlib.ProcessorFormatter)
+            for handler in root.handlers
+        )
+        assert celery_logger.level == logging.INFO
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        celery_logger.setLevel(celery_level)
+        app.log.already_setup = False
