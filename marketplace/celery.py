@@ -6,6 +6,7 @@ from typing import Any
 
 from celery import Celery, Task
 from celery.exceptions import NotRegistered
+from celery.signals import setup_logging
 from django.db import transaction
 
 from marketplace import celery_metrics
@@ -18,6 +19,16 @@ app.autodiscover_tasks()
 celery_metrics.connect_signals()
 
 logger = logging.getLogger(__name__)
+
+
+@setup_logging.connect
+def _keep_djangos_logging(loglevel: int | None = None, **_kwargs: Any) -> None:
+    """Connected, this signal stops Celery from replacing the root logger's handlers with its
+    own plain-text ones: the workers and beat write the settings' LOGGING (JSON lines, token
+    redaction) like web and ws, which Loki's `| json` and the level label rely on. Celery's own
+    loggers keep the level of `--loglevel` (the worker's "ready." line is INFO)."""
+    if loglevel:
+        logging.getLogger("celery").setLevel(loglevel)
 
 
 class ExternalCallTask(Task):

@@ -1,8 +1,9 @@
 """Logging: one JSON object per line in production, readable lines in development.
 
 Every record, ours or a library's, goes through structlog's formatter, gains the current
-request id, and has any `token=` value redacted, in the message and the fields alike
-(WebSocket clients may put their access token in the query string, and servers log paths).
+request's id and URL route (`route`, the pattern that matched), and has any `token=` value
+redacted, in the message and the fields alike (WebSocket clients may put their access token in
+the query string, and servers log paths).
 """
 
 import re
@@ -30,14 +31,17 @@ def _redact_event(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str
     return event
 
 
-def _add_request_id(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
-    from marketplace.api.request_context import current_request_id
+def _add_request_context(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    from marketplace.api.request_context import current_request_id, current_route, route_of
 
-    # Django logs 4xx responses after the middleware has let go of the id; the request it
-    # passes along still carries it.
+    # Django logs 4xx responses after the middleware has let go of the request; the request it
+    # passes along still carries the id and the route.
     request_id = current_request_id() or getattr(event.get("request"), "request_id", None)
     if request_id and "request_id" not in event:
         event["request_id"] = request_id
+    route = current_route() or route_of(event.get("request"))
+    if route is not None and "route" not in event:
+        event["route"] = route
     return event
 
 
@@ -47,7 +51,7 @@ def build_logging_config(*, json_lines: bool, level: str) -> dict[str, Any]:
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.stdlib.ExtraAdder(),
-        _add_request_id,
+        _add_request_context,
     ]
     renderer: Any = (
         structlog.processors.JSONRenderer()

@@ -7,7 +7,8 @@ their figures in the cache for CACHE_SECONDS (`cached_figures`).
 
 Two figures are kept per process, by `marketplace.api.request_metrics`: the distinct users
 seen in the last 24 hours (a HyperLogLog per hour in Redis, no database write) and the
-database connection pool's state.
+database connection pool's state. Every database statement's duration is timed by
+`time_query`, which the PostgreSQL backend (marketplace/postgres) wraps around each one.
 """
 
 import contextlib
@@ -24,7 +25,7 @@ import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
-from prometheus_client import Gauge, multiprocess
+from prometheus_client import Gauge, Histogram, multiprocess
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -191,3 +192,32 @@ def refresh_pool_gauges() -> None:
     pool_size.set(stats.get("pool_size", 0))
     pool_available.set(stats.get("pool_available", 0))
     pool_requests_waiting.set(stats.get("requests_waiting", 0))
+
+
+# --- Database queries -------------------------------------------------------------------------
+
+# django-prometheus's django_db_query_duration_seconds shares the HTTP latency buckets, whose
+# first is 10 ms, where most statements have long finished; these resolve the milliseconds.
+query_duration = Histogram(
+    "marketplace_db_query_duration_seconds",
+    "Time the database took to run a statement (a batch counts once), by connection alias "
+    "and kind of statement.",
+    ["alias", "statement"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
+_STATEMENTS = frozenset({"select", "insert", "update", "delete"})
+
+
+def time_query(
+    execute: Callable[..., Any], sql: Any, params: Any, many: bool, context: dict[str, Any]
+) -> Any:
+    """A Django execute wrapper (`connection.execute_wrappers`) observing `query_duration`."""
+    started = time.perf_counter()
+    try:
+        return execute(sql, params, many, context)
+    finally:
+        elapsed = time.perf_counter() - started
+        # The first word names the kind; savepoints, CTEs and the like are `other`.
+        word = sql.lstrip()[:6].lower() if isinstance(sql, str) else ""
+        statement = word if word in _STATEMENTS else "other"
+        query_duration.labels(context["connection"].alias, statement).observe(elapsed)

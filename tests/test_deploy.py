@@ -1,9 +1,11 @@
-"""docker-compose.yml, the Prometheus config and the Grafana dashboard refer only to things
-that exist: scripts, management commands, the Celery app, settings read from the environment,
-URLs, services and ports, metrics. `docker-compose config -q` checks the syntax; this checks
-the meaning."""
+"""docker-compose.yml, the Prometheus, Loki and Alloy configs and the Grafana dashboard refer
+only to things that exist: scripts, management commands, the Celery app, settings read from the
+environment, URLs, services and ports, metrics, log fields. `docker-compose config -q` checks
+the syntax; this checks the meaning."""
 
+import io
 import json
+import logging
 import os
 import re
 import shlex
@@ -383,6 +385,15 @@ def test_the_dashboard_shows_every_figure_issue_10_asks_for() -> None:
         assert metric in shown, f"the dashboard does not show {metric}"
 
 
+def test_the_dashboard_shows_database_statement_durations() -> None:
+    shown = dashboard_expressions()
+    for quantile in ("0.5", "0.95", "0.99"):
+        assert (
+            f"histogram_quantile({quantile}, sum by (le) "
+            "(rate(marketplace_db_query_duration_seconds_bucket[1m])))"
+        ) in shown
+
+
 def test_alerts_cover_errors_latency_queue_age_and_failing_tasks() -> None:
     rules = " ".join(alert_expressions())
     for metric in [
@@ -392,3 +403,178 @@ def test_alerts_cover_errors_latency_queue_age_and_failing_tasks() -> None:
         'marketplace_celery_tasks_total{job="celery", state="failure"}',
     ]:
         assert metric in rules
+
+
+# --- Logs: Loki, Alloy and the Logs panel -----------------------------------------------------
+
+ALLOY_CONFIG = "/etc/alloy/config.alloy"
+
+
+def loki_config() -> dict[str, Any]:
+    command = " ".join(command_of(services()["loki"]))
+    (path,) = re.findall(r"-config\.file=(\S+)", command)
+    return yaml.safe_load(mounted_at("loki", path).read_text())  # type: ignore[no-any-return]
+
+
+def alloy_config() -> str:
+    assert command_of(services()["alloy"])[-1] == ALLOY_CONFIG
+    return mounted_at("alloy", ALLOY_CONFIG).read_text()
+
+
+def alloy_block(kind: str) -> str:
+    """The body of the first `kind { ... }` block of the Alloy config: up to the `}` indented
+    as the block's first line."""
+    pattern = rf"^([ \t]*){re.escape(kind)}\s*\{{(.*?)^\1\}}"
+    match = re.search(pattern, alloy_config(), re.S | re.M)
+    assert match, f"the Alloy config has no {kind} block"
+    return match.group(2)
+
+
+def logs_panel() -> dict[str, Any]:
+    dashboard = json.loads((REPO / "deploy/grafana/dashboards/marketplace.json").read_text())
+    (panel,) = [panel for panel in dashboard["panels"] if panel["type"] == "logs"]
+    return panel  # type: ignore[no-any-return]
+
+
+def dashboard_variables() -> dict[str, dict[str, Any]]:
+    dashboard = json.loads((REPO / "deploy/grafana/dashboards/marketplace.json").read_text())
+    return {variable["name"]: variable for variable in dashboard["templating"]["list"]}
+
+
+@pytest.mark.parametrize("name", sorted(set(compose()["services"]) - set(app_services())))
+def test_third_party_images_are_pinned_to_a_tag(name: str) -> None:
+    image = services()[name]["image"]
+    repository, _, tag = image.rpartition(":")
+
+    assert repository, f"{name}: {image} names no tag"
+    assert "/" not in tag, f"{name}: {image} names no tag"
+    assert tag != "latest"
+    if name in ("loki", "alloy"):
+        assert re.fullmatch(r"v?\d+\.\d+\.\d+", tag), f"{name}: {tag} is not an exact version"
+
+
+def test_alloy_ships_the_logs_of_every_service_and_only_this_stacks() -> None:
+    ((key, value),) = compose()["x-logs-label"].items()
+    for name, service in services().items():
+        assert service.get("labels") == {key: value}, f"{name}'s logs are not shipped"
+
+    discovery = alloy_block('discovery.docker "containers"')
+    assert 'name   = "label"' in discovery
+    assert f'values = ["{key}={value}"]' in discovery
+
+
+def test_alloy_reads_docker_through_the_read_only_socket_and_pushes_to_loki() -> None:
+    socket = "/var/run/docker.sock"
+    assert f"{socket}:{socket}:ro" in services()["alloy"]["volumes"]
+    for block in ('discovery.docker "containers"', 'loki.source.docker "containers"'):
+        assert f'host = "unix://{socket}"' in re.sub(r"\s+", " ", alloy_block(block))
+
+    (url,) = re.findall(r'url\s*=\s*"([^"]+)"', alloy_block('loki.write "loki"'))
+    parts = urlsplit(url)
+    assert parts.hostname == "loki"
+    assert parts.port == loki_config()["server"]["http_listen_port"]
+    assert parts.path == "/loki/api/v1/push"
+    # Positions survive a restart of the container.
+    assert any(v.endswith(":/var/lib/alloy/data") for v in services()["alloy"]["volumes"])
+    assert "--storage.path=/var/lib/alloy/data" in command_of(services()["alloy"])
+
+
+def test_only_low_cardinality_fields_become_loki_labels() -> None:
+    """A label per value is a stream per value: a request id as a label would make one per
+    request. It stays in the line, for `| json`."""
+    labels = set(re.findall(r"^\s*(\w+)\s*=", alloy_block("stage.labels"), re.M)) - {"values"}
+    relabelled = set(re.findall(r'target_label\s*=\s*"(\w+)"', alloy_config()))
+
+    assert labels == {"level"}
+    assert relabelled == {"project", "service", "container"}
+    assert "structured_metadata" not in alloy_config()
+
+
+def test_loki_keeps_14_days_on_its_volume_with_schema_v13() -> None:
+    config = loki_config()
+
+    (schema,) = config["schema_config"]["configs"]
+    assert (schema["schema"], schema["store"], schema["object_store"]) == (
+        "v13",
+        "tsdb",
+        "filesystem",
+    )
+    assert schema["index"]["period"] == "24h"  # retention needs it
+    assert config["compactor"]["retention_enabled"] is True
+    assert config["limits_config"]["retention_period"] == "336h"
+    prefix = config["common"]["path_prefix"]
+    assert f"loki-data:{prefix}" in services()["loki"]["volumes"]
+    for path in config["common"]["storage"]["filesystem"].values():
+        assert path.startswith(f"{prefix}/")
+
+
+def test_loki_answers_on_loopback_only_and_checks_its_own_health() -> None:
+    port = loki_config()["server"]["http_listen_port"]
+
+    assert services()["loki"]["ports"] == [f"127.0.0.1:{port}:{port}"]
+    assert healthcheck_of(services()["loki"]) == ["/usr/bin/loki", "-health"]
+    assert "loki" in services()["grafana"]["depends_on"]
+
+
+def test_grafana_provisions_loki_with_the_uid_the_logs_panel_uses() -> None:
+    datasources = yaml.safe_load(
+        (REPO / "deploy/grafana/provisioning/datasources/loki.yml").read_text()
+    )
+    (source,) = datasources["datasources"]
+    parts = urlsplit(source["url"])
+
+    assert source["type"] == "loki"
+    assert parts.hostname == "loki"
+    assert parts.port == loki_config()["server"]["http_listen_port"]
+    panel = logs_panel()
+    assert panel["datasource"] == {"type": "loki", "uid": source["uid"]}
+    assert all(target["datasource"]["uid"] == source["uid"] for target in panel["targets"])
+
+
+def test_the_logs_panel_filters_by_request_id_level_and_route() -> None:
+    (target,) = logs_panel()["targets"]
+    expr = target["expr"]
+    selector, pipeline = expr.split("}", 1)
+
+    # The stream selector names exactly the app services, and the level label Alloy sets.
+    (services_regex,) = re.findall(r'service=~"([^"]+)"', selector)
+    assert {name for name in services() if re.fullmatch(services_regex, name)} == set(
+        app_services()
+    )
+    assert 'level=~"$level"' in selector
+    # The line's own fields, parsed from its JSON; empty text boxes match every line.
+    assert pipeline.startswith(" | json |")
+    assert "request_id=~`${request_id:regex}.*`" in pipeline
+    assert "route=~`${route:regex}.*`" in pipeline
+
+    variables = dashboard_variables()
+    assert variables["request_id"]["type"] == "textbox"
+    assert variables["route"]["type"] == "textbox"
+    level = variables["level"]
+    assert level["type"] == "custom"
+    assert level["query"].split(",") == ["debug", "info", "warning", "error", "critical"]
+    assert (level["includeAll"], level["allValue"]) == (True, ".*")
+
+
+def test_the_logs_panel_filters_by_fields_the_app_logs(client: Client, db: Any) -> None:
+    from tests.test_logging import make_formatter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(make_formatter(json_lines=True))
+    logging.getLogger().addHandler(handler)
+    try:
+        client.get("/healthz")
+    finally:
+        logging.getLogger().removeHandler(handler)
+
+    (access,) = [
+        line
+        for line in map(json.loads, stream.getvalue().splitlines())
+        if line["logger"] == "marketplace.access"
+    ]
+    (target,) = logs_panel()["targets"]
+    filtered = set(re.findall(r"\b(\w+)=~", target["expr"])) - {"service"}
+    assert filtered == {"level", "request_id", "route"}
+    assert filtered <= set(access)
+    assert access["level"] in dashboard_variables()["level"]["query"].split(",")

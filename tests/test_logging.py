@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 import structlog
+from django.http import HttpRequest, HttpResponse
 from django.test import Client
+from django.urls import path, resolve
 
 from marketplace.api.middleware import redact_query
 from marketplace.api.request_context import reset_request_id, set_request_id
@@ -278,3 +280,70 @@ def test_a_generated_request_id_is_logged(client: Client, root_json_log: io.Stri
     (access,) = [line for line in lines if line["logger"] == "marketplace.access"]
     assert access["request_id"] == response["X-Request-ID"]
     assert len(access["request_id"]) == 32
+
+
+def _logging_view(request: HttpRequest, number: int) -> HttpResponse:
+    logging.getLogger("tests.view").warning("inside the view")
+    return HttpResponse("ok")
+
+
+# This module is the URLconf of the tests marked `urls(__name__)`.
+urlpatterns = [path("things/<int:number>/", _logging_view)]
+
+
+@pytest.mark.urls(__name__)
+def test_every_record_of_a_request_carries_its_route(
+    client: Client, root_json_log: io.StringIO
+) -> None:
+    client.get("/things/7/", HTTP_X_REQUEST_ID="abc-123")
+
+    lines = [json.loads(line) for line in root_json_log.getvalue().splitlines()]
+    (inside,) = [line for line in lines if line["logger"] == "tests.view"]
+    (access,) = [line for line in lines if line["logger"] == "marketplace.access"]
+    # The pattern, not the path: one value for every thing's page.
+    assert inside["route"] == access["route"] == "things/<int:number>/"
+    assert inside["request_id"] == "abc-123"
+    assert inside["level"] == "warning"
+    assert access["path"] == "/things/7/"
+
+
+def test_djangos_own_4xx_warning_carries_the_route(
+    client: Client, root_json_log: io.StringIO
+) -> None:
+    missing = "/api/v1/listings/3fa85f64-5717-4562-b3fc-2c963f66afa6/"
+    assert client.get(missing).status_code == 404
+
+    lines = [json.loads(line) for line in root_json_log.getvalue().splitlines()]
+    (not_found,) = [line for line in lines if line["logger"] == "django.request"]
+    assert not_found["route"] == resolve(missing).route
+
+
+def test_an_unmatched_path_logs_no_route(client: Client, root_json_log: io.StringIO) -> None:
+    # Outside /api/, whose unknown paths have a catch-all route of their own (`^api/`).
+    assert client.get("/nowhere/").status_code == 404
+
+    lines = [json.loads(line) for line in root_json_log.getvalue().splitlines()]
+    (access,) = [line for line in lines if line["logger"] == "marketplace.access"]
+    assert "route" not in access
+
+
+def test_celery_keeps_the_settings_logging() -> None:
+    from marketplace.celery import app
+
+    root, celery_logger = logging.getLogger(), logging.getLogger("celery")
+    handlers, level, celery_level = list(root.handlers), root.level, celery_logger.level
+    try:
+        # What `celery worker --loglevel=INFO` and `celery beat` do at start-up.
+        app.log.setup(loglevel="INFO")
+
+        assert root.handlers == handlers
+        assert any(
+            isinstance(handler.formatter, structlog.stdlib.ProcessorFormatter)
+            for handler in root.handlers
+        )
+        assert celery_logger.level == logging.INFO
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        celery_logger.setLevel(celery_level)
+        app.log.already_setup = False

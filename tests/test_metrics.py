@@ -347,3 +347,106 @@ def test_database_pool_gauges_show_the_pool_after_a_request(client: Client) -> N
     assert value(text, "marketplace_db_pool_size") >= 1
     assert value(text, "marketplace_db_pool_available") >= 0
     assert value(text, "marketplace_db_pool_requests_waiting") == 0
+
+
+# --- Database queries -------------------------------------------------------------------------
+
+QUERY_COUNT = "marketplace_db_query_duration_seconds_count"
+
+
+def test_a_request_that_reads_the_database_is_timed(client: Client) -> None:
+    before = scrape(client)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/v1/listings/").status_code == 200
+    # Read before the next request, which empties the log the context reads.
+    selects = [q for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    after = scrape(client)
+
+    assert selects
+    labels = {"alias": "default", "statement": "select"}
+    assert value(after, QUERY_COUNT, **labels) >= value(before, QUERY_COUNT, **labels) + len(
+        selects
+    )
+    # The buckets start at half a millisecond, where many statements end.
+    assert (
+        sample_value(
+            after, "marketplace_db_query_duration_seconds_bucket", {**labels, "le": "0.0005"}
+        )
+        is not None
+    )
+
+
+def test_each_statement_is_timed_once_under_its_kind(client: Client) -> None:
+    before = scrape(client)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.execute("  update listings_listing SET title = title WHERE false")
+        cursor.execute("DELETE FROM listings_listing WHERE false")
+        cursor.execute("SAVEPOINT timed")
+        cursor.execute("RELEASE SAVEPOINT timed")
+    after = scrape(client)
+
+    def more(statement: str) -> float:
+        labels = {"alias": "default", "statement": statement}
+        return value(after, QUERY_COUNT, **labels) - value(before, QUERY_COUNT, **labels)
+
+    # The scrape's own gauges only read, so every kind but select moves by exactly ours.
+    assert more("select") >= 1
+    assert (more("update"), more("delete"), more("insert"), more("other")) == (1, 1, 0, 2)
+
+
+_QUERY_SCRIPT = """
+import sys
+
+import django
+
+django.setup()
+from django.db import connection
+from marketplace.metrics import metrics_registry
+import prometheus_client
+
+if sys.argv[1] == "query":
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+else:
+    sys.stdout.write(prometheus_client.generate_latest(metrics_registry()).decode())
+"""
+
+
+def test_query_durations_of_worker_processes_add_up_in_multiprocess_mode(
+    tmp_path: Path,
+) -> None:
+    # gunicorn's workers each time their own statements; /metrics sums their files.
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "marketplace.settings.test",
+        # The test database, which exists whatever DATABASE_URL names.
+        "DATABASE_URL": (
+            f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST']}:"
+            f"{database['PORT']}/{database['NAME']}"
+        ),
+    }
+
+    def run(*args: str) -> str:
+        return subprocess.run(
+            [sys.executable, "-c", _QUERY_SCRIPT, *args],
+            env=env,
+            cwd=REPO_ROOT,
+            check=True,
+            timeout=60,
+            capture_output=True,
+            text=True,
+        ).stdout
+
+    run("query")
+    run("query")
+    text = run("scrape")
+
+    # Each process's own `SELECT 1`, and any the backend ran before it.
+    labels = {"alias": "default", "statement": "select"}
+    assert (sample_value(text, QUERY_COUNT, labels) or 0) >= 2
+    assert sample_value(text, QUERY_COUNT, {"alias": "default", "statement": "other"}) is None

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
 
 from .errors import error_body
-from .request_context import reset_request_id, set_request_id
+from .request_context import reset_request, reset_request_id, set_request, set_request_id
 
 access_logger = logging.getLogger("marketplace.access")
 security_logger = logging.getLogger("django.security.DisallowedHost")
@@ -25,7 +25,8 @@ def redact_query(query: str) -> str:
 
 class RequestIdMiddleware:
     """Gives every request an id (the caller's `X-Request-ID` when it is sane), returns it in
-    `X-Request-ID`, and writes one access-log line with the query string redacted."""
+    `X-Request-ID`, and writes one access-log line with the query string redacted. Every
+    record written meanwhile carries the id and, once the URL is resolved, its route."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -35,6 +36,7 @@ class RequestIdMiddleware:
         request_id = incoming if _SAFE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
         token = set_request_id(request_id)
+        request_token = set_request(request)
         started = time.perf_counter()
         try:
             response = self.get_response(request)
@@ -56,6 +58,7 @@ class RequestIdMiddleware:
             )
             return response
         finally:
+            reset_request(request_token)
             reset_request_id(token)
 
 

@@ -1,4 +1,5 @@
-"""The PostgreSQL backend: django-prometheus's (for its query metrics) with a fuse for outages.
+"""The PostgreSQL backend: django-prometheus's (for its query metrics) with a fuse for outages,
+and every statement timed into marketplace_db_query_duration_seconds (marketplace.metrics).
 
 While the database refuses connections, every request would wait the pool's whole timeout
 for a connection that will not come, holding a server thread all that time; a few such waits
@@ -14,6 +15,8 @@ from typing import Any, Self
 
 import psycopg
 from django_prometheus.db.backends.postgresql import base
+
+from marketplace.metrics import time_query
 
 PROBE_SECONDS = 1.0
 
@@ -47,6 +50,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if isinstance(pool, dict):
             pool.setdefault("connection_class", WatchedConnection)
         super().__init__(settings_dict, *args, **kwargs)
+        # One wrapper per thread's connection object, kept for its life: it outlives the
+        # physical connections the pool lends it.
+        self.execute_wrappers.append(time_query)
 
     def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
         pool = self.pool
