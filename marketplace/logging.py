@@ -45,12 +45,19 @@ def _add_request_context(_logger: Any, _method: str, event: dict[str, Any]) -> d
     return event
 
 
+def _drop_color_message(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    # uvicorn passes its message again with terminal colour codes; the line has it once.
+    event.pop("color_message", None)
+    return event
+
+
 def build_logging_config(*, json_lines: bool, level: str) -> dict[str, Any]:
     shared: list[Any] = [
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.stdlib.ExtraAdder(),
+        _drop_color_message,
         _add_request_context,
     ]
     renderer: Any = (

@@ -153,6 +153,18 @@ def test_console_lines_render(console_log: Captured) -> None:
     assert "eyJhbGciOi" not in text
 
 
+def test_uvicorns_coloured_copy_of_the_message_is_dropped(console_log: Captured) -> None:
+    console_log.logger.info(
+        "Started server process [%d]",
+        42,
+        extra={"color_message": "Started server process [\x1b[36m%d\x1b[0m]"},
+    )
+
+    assert "Started server process [42]" in console_log.text
+    assert "color_message" not in console_log.text
+    assert "\x1b" not in console_log.text
+
+
 def test_console_lines_render_exceptions(console_log: Captured) -> None:
     try:
         raise ValueError("plain failure")
