@@ -25,7 +25,7 @@ WORKDIR /app
 
 # Dependencies first, so code changes do not invalidate the pip layer.
 COPY requirements.txt .
-RUN pip install --no-cache-dir -r requirements.txt
+RUN pip install --no-cache-dir --require-hashes -r requirements.txt
 
 COPY . .
 

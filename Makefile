@@ -13,7 +13,7 @@ URL_HOST := $(if $(filter 0.0.0.0 :: [::],$(HOST)),127.0.0.1,$(HOST))
 # Dummy values that let `docker-compose config` resolve the required variables.
 COMPOSE_CHECK_ENV := SECRET_KEY=check JWT_SIGNING_KEY=check METRICS_TOKEN=check
 
-.PHONY: help run test system-deps lint worker messages bench load client fuzz clean
+.PHONY: help run test system-deps lint worker messages bench load client fuzz lock clean
 
 help:
 	@echo "make run     - install, migrate, load demo data and serve http://$(HOST):$(PORT)"
@@ -25,17 +25,23 @@ help:
 	@echo "make load    - mixed load in rising stages, then a consistency check (LOAD_ARGS=\"--record\")"
 	@echo "make client  - regenerate the TypeScript API types in clients/typescript (needs npm)"
 	@echo "make fuzz    - a long random schemathesis run over every operation (FUZZ_EXAMPLES=500)"
+	@echo "make lock    - pin every package, with hashes, from requirements*.in into requirements*.txt"
+	@echo "               (LOCK_ARGS=\"--upgrade-package NAME\" to move one; pins are kept otherwise)"
+
+# The pip that pip-tools is known to work with, pinned in requirements-dev.in.
+PIP_VERSION := $(shell sed -n 's/^pip==//p' requirements-dev.in)
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --upgrade pip
+	$(PIP) install pip==$(PIP_VERSION)
 
+# The locks (`make lock`) pin every package with its hashes: pip installs nothing they don't list.
 $(VENV)/.runtime: requirements.txt | $(PY)
-	$(PIP) install -r requirements.txt
+	$(PIP) install --require-hashes -r requirements.txt
 	@touch $@
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt | $(PY)
-	$(PIP) install -r requirements-dev.txt
+	$(PIP) install --require-hashes -r requirements-dev.txt
 	@touch $@ $(VENV)/.runtime
 
 run: export DJANGO_SETTINGS_MODULE = marketplace.settings.local
@@ -103,6 +109,19 @@ client: $(VENV)/.runtime
 fuzz: export DJANGO_SETTINGS_MODULE = marketplace.settings.test
 fuzz: $(VENV)/.dev
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} FUZZ_RANDOM=1 $(VENV)/bin/pytest -n 2 -m fuzz tests/test_schema.py
+
+# One resolution for both locks: requirements-dev.txt from requirements-dev.in (which includes
+# requirements.in), then requirements.txt from requirements.in within it, so a package both hold
+# has one version. Only PyPI is asked (the machine's pip configuration is left out, so no local
+# index or wheel folder reaches the locks), and existing pins are kept unless LOCK_ARGS moves them.
+# tests/test_requirements_lock.py checks the locks against these flags and the .in files.
+PIP_COMPILE := env -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL -u PIP_FIND_LINKS -u PIP_CONSTRAINT \
+	PIP_CONFIG_FILE=/dev/null $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe \
+	--strip-extras $(LOCK_ARGS)
+
+lock: $(VENV)/.dev
+	$(PIP_COMPILE) --output-file=requirements-dev.txt requirements-dev.in
+	$(PIP_COMPILE) --constraint=requirements-dev.txt --output-file=requirements.txt requirements.in
 
 clean:
 	rm -rf $(VENV) db.sqlite3* staticfiles .pytest_cache .mypy_cache .ruff_cache
