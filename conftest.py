@@ -1,6 +1,7 @@
 """Test-wide wiring: the suite runs against the real PostgreSQL and Redis, or not at all."""
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -58,3 +59,18 @@ def _clear_cache() -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _errors_are_in_the_schema(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fails a test whose API answered an error status or code the OpenAPI schema does not
+    list for that operation (see tests/error_codes.py)."""
+    from tests.error_codes import install, recorder, undeclared
+
+    install()
+    recorder.answers.clear()
+    yield
+    problems = sorted({why for answer in recorder.answers if (why := undeclared(answer))})
+    recorder.answers.clear()
+    if problems:
+        pytest.fail("Error answers the schema does not declare:\n" + "\n".join(problems))

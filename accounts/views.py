@@ -11,8 +11,20 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken
 
 from marketplace.api.client_ip import client_ip
+from marketplace.api.schema import TOKEN_NOT_VALID, error_codes
 
 from .authentication import JWTAuthentication
+from .exceptions import (
+    AccountDisabled,
+    CodeExpired,
+    ConsentRequired,
+    ImageTooLarge,
+    InvalidCode,
+    InvalidPhone,
+    LastAdmin,
+    PhoneTaken,
+    TooManyAttempts,
+)
 from .models import CodePurpose, User
 from .ratelimit import Limit, hit
 from .selectors import consent_current, legal_documents_in_force
@@ -55,7 +67,6 @@ from .services.profile import (
 from .tokens import SESSION_CLAIM
 
 NO_CONTENT = OpenApiResponse(description="Done.")
-ERROR = {"$ref": "#/components/schemas/Error"}
 
 
 def _valid(serializer_class: type, request: Request) -> dict[str, Any]:
@@ -85,7 +96,14 @@ class PublicView(APIView):
 
 
 class LegalDocumentsView(PublicView):
-    @extend_schema(responses=LegalDocumentSerializer(many=True), operation_id="legal_documents")
+    @extend_schema(
+        responses=LegalDocumentSerializer(many=True),
+        operation_id="legal_documents",
+        summary="The legal documents in force",
+        description="The offer agreement, the personal data processing consent and the "
+        "marketing consent: the version in force of each, with its title and URL. A user "
+        "accepts them with `consent` at login or `POST /me/consents/`.",
+    )
     def get(self, request: Request) -> Response:
         return Response(LegalDocumentSerializer(legal_documents_in_force(), many=True).data)
 
@@ -95,7 +113,13 @@ class OtpRequestView(PublicView):
         request=OtpRequestSerializer,
         responses={202: CodeSentSerializer},
         operation_id="otp_request",
+        summary="Send a login code by SMS",
+        description="The same answer whether or not the phone has an account. Limited per "
+        "address, then per phone (or per `device_id` of an install that has logged in to the "
+        "phone's account before: its codes are its own and checked only with the same "
+        "`device_id`). 503 when the limits cannot be checked: no SMS is sent then.",
     )
+    @error_codes(InvalidPhone)
     def post(self, request: Request) -> Response:
         data = _valid(OtpRequestSerializer, request)
         sent = otp_send(
@@ -109,7 +133,17 @@ class OtpRequestView(PublicView):
 
 class OtpVerifyView(PublicView):
     @extend_schema(
-        request=OtpVerifySerializer, responses=LoginSerializer, operation_id="otp_verify"
+        request=OtpVerifySerializer,
+        responses=LoginSerializer,
+        operation_id="otp_verify",
+        summary="Log in with the SMS code",
+        description="Answers a token pair and the profile. A new user must send `consent` "
+        "with the first two documents accepted, else `consent_required` (the code is not "
+        "spent). A wrong code is `invalid_code` with `attempts_left`; after 5 wrong tries the "
+        "code is burned (`too_many_attempts`). A banned account: 403 `permission_denied`.",
+    )
+    @error_codes(
+        InvalidPhone, InvalidCode, CodeExpired, ConsentRequired, TooManyAttempts, AccountDisabled
     )
     def post(self, request: Request) -> Response:
         data = _valid(OtpVerifySerializer, request)
@@ -129,8 +163,15 @@ class OtpVerifyView(PublicView):
 
 class TokenRefreshView(PublicView):
     @extend_schema(
-        request=RefreshSerializer, responses=TokenPairSerializer, operation_id="token_refresh"
+        request=RefreshSerializer,
+        responses=TokenPairSerializer,
+        operation_id="token_refresh",
+        summary="Rotate the token pair",
+        description="The old refresh token stops working. One already rotated or logged out, "
+        "presented again, is taken as stolen: 401 `token_not_valid`, and its whole login ends. "
+        "Send one refresh at a time.",
     )
+    @error_codes(TOKEN_NOT_VALID)
     def post(self, request: Request) -> Response:
         return Response(auth_refresh(refresh=_valid(RefreshSerializer, request)["refresh"]))
 
@@ -145,14 +186,28 @@ class LogoutView(APIView):
                 raise
             request.user = user
 
-    @extend_schema(request=RefreshSerializer, responses={204: NO_CONTENT}, operation_id="logout")
+    @extend_schema(
+        request=RefreshSerializer,
+        responses={204: NO_CONTENT},
+        operation_id="logout",
+        summary="Log out this login",
+        description="Revokes the refresh token and the whole login it belongs to: every token "
+        "of that login stops working and its chat sockets close. A retried logout with the "
+        "same tokens answers 204 again.",
+    )
     def post(self, request: Request) -> Response:
         auth_logout(user=_user(request), refresh=_valid(RefreshSerializer, request)["refresh"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class LogoutAllView(APIView):
-    @extend_schema(request=None, responses={204: NO_CONTENT}, operation_id="logout_all")
+    @extend_schema(
+        request=None,
+        responses={204: NO_CONTENT},
+        operation_id="logout_all",
+        summary="Log out everywhere",
+        description="Every token of the user stops working, on every device.",
+    )
     def post(self, request: Request) -> Response:
         auth_logout_all(user=_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -162,26 +217,35 @@ class MeView(APIView):
     def _profile(self, request: Request) -> Response:
         return Response(ProfileSerializer(request.user, context={"request": request}).data)
 
-    @extend_schema(responses=ProfileSerializer, operation_id="me_retrieve")
+    @extend_schema(
+        responses=ProfileSerializer,
+        operation_id="me_retrieve",
+        summary="The caller's profile",
+        description="With the listing quota and the businesses he belongs to. "
+        "`consent_required` is true when a required document changed since he accepted it.",
+    )
     def get(self, request: Request) -> Response:
         return self._profile(request)
 
     @extend_schema(
-        request=ProfileUpdateSerializer, responses=ProfileSerializer, operation_id="me_update"
+        request=ProfileUpdateSerializer,
+        responses=ProfileSerializer,
+        operation_id="me_update",
+        summary="Edit the caller's profile",
+        description="`display_name`, `city` and `language`; answers the whole profile.",
     )
     def patch(self, request: Request) -> Response:
         profile_update(user=_user(request), data=_valid(ProfileUpdateSerializer, request))
         return self._profile(request)
 
     @extend_schema(
-        responses={
-            204: NO_CONTENT,
-            409: OpenApiResponse(
-                ERROR, description="`last_admin`: he is the last admin of a business."
-            ),
-        },
+        responses={204: NO_CONTENT},
         operation_id="me_delete",
+        summary="Delete the caller's account",
+        description="Personal data erased, personal listings archived, tokens revoked; "
+        "payments and audit records are kept. The last admin of a business: `last_admin`.",
     )
+    @error_codes(LastAdmin)
     def delete(self, request: Request) -> Response:
         account_delete(user=_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -193,22 +257,26 @@ class AvatarView(APIView):
 
     @extend_schema(
         request=AvatarSerializer,
-        responses={
-            200: ProfileSerializer,
-            400: OpenApiResponse(
-                ERROR, description="Invalid input; `image_too_large`: more than 25 MP."
-            ),
-            415: OpenApiResponse(ERROR, description="`unsupported_media_type`: not a picture."),
-        },
+        responses={200: ProfileSerializer},
         operation_id="me_avatar",
+        summary="Set the caller's avatar",
+        description="JPEG, PNG or WebP up to 5 MB and 25 MP (`image_too_large`, with "
+        "`max_pixels`); the type is read from the bytes (415). Answers the profile. A 503 "
+        "when the server is busy decoding other pictures: send it again shortly.",
     )
+    @error_codes(ImageTooLarge)
     def post(self, request: Request) -> Response:
         user = avatar_set(user=_user(request), upload=_valid(AvatarSerializer, request)["file"])
         return Response(ProfileSerializer(user, context={"request": request}).data)
 
 
 class ConsentsView(APIView):
-    @extend_schema(responses=ConsentStateSerializer(many=True), operation_id="me_consents")
+    @extend_schema(
+        responses=ConsentStateSerializer(many=True),
+        operation_id="me_consents",
+        summary="The caller's current consents",
+        description="One entry per document kind: accepted or not, and the version decided on.",
+    )
     def get(self, request: Request) -> Response:
         states = consent_current(user=_user(request))
         return Response(ConsentStateSerializer(states, many=True).data)
@@ -217,7 +285,11 @@ class ConsentsView(APIView):
         request=ConsentDecisionSerializer,
         responses={201: ConsentStateSerializer},
         operation_id="me_consents_record",
+        summary="Record a consent decision",
+        description="Accepts or refuses the version in force of a document; the history is "
+        "kept. Refusing a required one: `consent_required`.",
     )
+    @error_codes(ConsentRequired)
     def post(self, request: Request) -> Response:
         data = _valid(ConsentDecisionSerializer, request)
         decision = consent_record(
@@ -237,8 +309,14 @@ class ConsentsView(APIView):
 
 class PhoneChangeView(APIView):
     @extend_schema(
-        request=PhoneSerializer, responses={202: CodeSentSerializer}, operation_id="me_phone"
+        request=PhoneSerializer,
+        responses={202: CodeSentSerializer},
+        operation_id="me_phone",
+        summary="Start changing the caller's phone",
+        description="A code is sent by SMS to the new number; confirm it with "
+        "`POST /me/phone/verify/`.",
     )
+    @error_codes(InvalidPhone)
     def post(self, request: Request) -> Response:
         phone = phone_from_input(_valid(PhoneSerializer, request)["phone"])
         sent = phone_change_request(user=_user(request), phone=phone, ip=client_ip(request))
@@ -250,7 +328,11 @@ class PhoneVerifyView(APIView):
         request=PhoneVerifySerializer,
         responses=ProfileWithTokensSerializer,
         operation_id="me_phone_verify",
+        summary="Confirm the new phone with its code",
+        description="Answers the profile with the new phone and a new token pair; the user's "
+        "other tokens stop working. Another account has the phone: `phone_taken`.",
     )
+    @error_codes(InvalidPhone, InvalidCode, CodeExpired, TooManyAttempts, PhoneTaken)
     def post(self, request: Request) -> Response:
         data = _valid(PhoneVerifySerializer, request)
         phone = phone_from_input(data["phone"])
@@ -268,7 +350,12 @@ class PhoneVerifyView(APIView):
 
 class DevicesView(APIView):
     @extend_schema(
-        request=DeviceSerializer, responses={201: DeviceSerializer}, operation_id="me_devices_add"
+        request=DeviceSerializer,
+        responses={201: DeviceSerializer},
+        operation_id="me_devices_add",
+        summary="Register a push token",
+        description="The install's Expo push token, for notifications of new messages and "
+        "decisions on the user's listings.",
     )
     def post(self, request: Request) -> Response:
         data = _valid(DeviceSerializer, request)
@@ -283,6 +370,8 @@ class DevicesView(APIView):
         request=DeviceDeleteSerializer,
         responses={204: NO_CONTENT},
         operation_id="me_devices_remove",
+        summary="Forget a push token",
+        description="No more notifications to that install.",
     )
     def delete(self, request: Request) -> Response:
         data = _valid(DeviceDeleteSerializer, request)

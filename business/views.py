@@ -14,8 +14,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.exceptions import ImageTooLarge, InvalidPhone, LastAdmin
 from accounts.models import User
+from marketplace.api.schema import error_codes
 
+from .exceptions import NotBusinessAdmin
 from .models import Business
 from .permissions import (
     business_get_for_admin,
@@ -51,9 +54,6 @@ from .services.team import (
 )
 
 NO_CONTENT = OpenApiResponse(description="Done; nothing to return.")
-# The contract's error shape, for the statuses the schema hook does not add to every operation.
-ERROR = {"$ref": "#/components/schemas/Error"}
-LAST_ADMIN = OpenApiResponse(ERROR, description="`last_admin`: the business keeps one admin.")
 
 
 def _user(request: Request) -> User:
@@ -85,7 +85,13 @@ def _business(
 class PlansView(APIView):
     permission_classes = (AllowAny,)
 
-    @extend_schema(responses=SubscriptionPlanSerializer(many=True), operation_id="business_plans")
+    @extend_schema(
+        responses=SubscriptionPlanSerializer(many=True),
+        operation_id="business_plans",
+        summary="The business subscription plans",
+        description="The plans on sale: code, name, months, price and currency. Buy one with "
+        "`POST /business/{id}/subscription/`.",
+    )
     def get(self, request: Request) -> Response:
         return Response(SubscriptionPlanSerializer(subscription_plans_on_sale(), many=True).data)
 
@@ -97,9 +103,12 @@ class BusinessCreateView(APIView):
         request=BusinessWriteSerializer,
         responses={201: BusinessSerializer},
         operation_id="business_create",
+        summary="Create a business (upgrade)",
         description="The caller becomes its admin; the subscription starts as a 14-day trial, "
-        "once per user (a later business starts `past_due` until paid).",
+        "once per user (a later business starts `past_due` until paid). At most 3 a day per "
+        "user.",
     )
+    @error_codes(InvalidPhone)
     def post(self, request: Request) -> Response:
         business = business_create(
             owner=_user(request), data=_valid(BusinessWriteSerializer, request)
@@ -111,7 +120,12 @@ class BusinessView(APIView):
     def get_permissions(self) -> list[Any]:
         return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
 
-    @extend_schema(responses=BusinessSerializer, operation_id="business_retrieve")
+    @extend_schema(
+        responses=BusinessSerializer,
+        operation_id="business_retrieve",
+        summary="A business's public page",
+        description="Its members also get `subscription` (plan, status, current period end).",
+    )
     def get(self, request: Request, pk: Any) -> Response:
         return _business(request, business_get_public(business_id=pk))
 
@@ -119,7 +133,10 @@ class BusinessView(APIView):
         request=BusinessWriteSerializer,
         responses=BusinessSerializer,
         operation_id="business_update",
+        summary="Edit a business",
+        description="Its admins only: a seller gets 403, anyone else 404.",
     )
+    @error_codes(NotBusinessAdmin, InvalidPhone)
     def patch(self, request: Request, pk: Any) -> Response:
         business = business_get_for_admin(user=request.user, business_id=pk)
         data = _valid(BusinessWriteSerializer, request, partial=True)
@@ -133,16 +150,14 @@ class LogoView(APIView):
 
     @extend_schema(
         request={"multipart/form-data": LogoSerializer},
-        responses={
-            200: BusinessSerializer,
-            400: OpenApiResponse(
-                ERROR, description="Invalid input; `image_too_large`: more than 25 MP."
-            ),
-            413: OpenApiResponse(ERROR, description="`payload_too_large`"),
-            415: OpenApiResponse(ERROR, description="`unsupported_media_type`"),
-        },
+        responses={200: BusinessSerializer},
         operation_id="business_logo",
+        summary="Set a business's logo",
+        description="Its admins only. JPEG, PNG or WebP up to 5 MB and 25 MP "
+        "(`image_too_large`, with `max_pixels`); the type is read from the bytes (415). A 503 "
+        "when the server is busy decoding other pictures: send it again shortly.",
     )
+    @error_codes(NotBusinessAdmin, ImageTooLarge)
     def post(self, request: Request, pk: Any) -> Response:
         business = business_get_for_admin(user=request.user, business_id=pk)
         upload = _valid(LogoSerializer, request)["file"]
@@ -151,7 +166,12 @@ class LogoView(APIView):
 
 
 class MembersView(APIView):
-    @extend_schema(responses=MemberSerializer(many=True), operation_id="business_members")
+    @extend_schema(
+        responses=MemberSerializer(many=True),
+        operation_id="business_members",
+        summary="A business's team",
+        description="Its members only (anyone else: 404): each member's role and join date.",
+    )
     def get(self, request: Request, pk: Any) -> Response:
         membership = business_get_for_member(user=request.user, business_id=pk)
         return Response(MemberSerializer(members_of(business=membership.business), many=True).data)
@@ -160,9 +180,12 @@ class MembersView(APIView):
 class MemberView(APIView):
     @extend_schema(
         request=MemberUpdateSerializer,
-        responses={200: MemberSerializer, 409: LAST_ADMIN},
+        responses={200: MemberSerializer},
         operation_id="business_member_update",
+        summary="Change a member's role",
+        description="Its admins only. The last admin cannot be demoted: `last_admin`.",
     )
+    @error_codes(NotBusinessAdmin, LastAdmin)
     def patch(self, request: Request, pk: Any, user_id: Any) -> Response:
         business = business_get_for_admin(user=request.user, business_id=pk)
         role = _valid(MemberUpdateSerializer, request)["role"]
@@ -172,10 +195,13 @@ class MemberView(APIView):
         return Response(MemberSerializer(membership).data)
 
     @extend_schema(
-        responses={204: NO_CONTENT, 409: LAST_ADMIN},
+        responses={204: NO_CONTENT},
         operation_id="business_member_remove",
-        description="Its admins remove a member; a member removes himself to leave.",
+        summary="Remove a member, or leave",
+        description="Its admins remove a member; a member removes himself to leave. The last "
+        "admin cannot leave: `last_admin`. Listings stay with the business.",
     )
+    @error_codes(NotBusinessAdmin, LastAdmin)
     def delete(self, request: Request, pk: Any, user_id: Any) -> Response:
         membership = business_get_for_member(user=request.user, business_id=pk)
         member_remove(business=membership.business, user_id=user_id, actor=_user(request))
@@ -185,7 +211,13 @@ class MemberView(APIView):
 class InvitationsView(APIView):
     throttle_scope = "invitation"
 
-    @extend_schema(responses=InvitationSerializer(many=True), operation_id="business_invitations")
+    @extend_schema(
+        responses=InvitationSerializer(many=True),
+        operation_id="business_invitations",
+        summary="A business's pending invitations",
+        description="Its admins only; invitations not yet accepted, declined or expired.",
+    )
+    @error_codes(NotBusinessAdmin)
     def get(self, request: Request, pk: Any) -> Response:
         business = business_get_for_admin(user=request.user, business_id=pk)
         return Response(
@@ -196,9 +228,11 @@ class InvitationsView(APIView):
         request=InvitationCreateSerializer,
         responses={201: InvitationSerializer},
         operation_id="business_invitations_create",
-        description="The same answer whether or not the phone has an account; the invitation "
-        "waits 7 days for that phone to log in.",
+        summary="Invite a phone to the team",
+        description="Its admins only. The same answer whether or not the phone has an "
+        "account; the invitation waits 7 days for that phone to log in.",
     )
+    @error_codes(NotBusinessAdmin, InvalidPhone)
     def post(self, request: Request, pk: Any) -> Response:
         business = business_get_for_admin(user=request.user, business_id=pk)
         data = _valid(InvitationCreateSerializer, request)
@@ -209,7 +243,13 @@ class InvitationsView(APIView):
 
 
 class InvitationView(APIView):
-    @extend_schema(responses={204: NO_CONTENT}, operation_id="business_invitation_revoke")
+    @extend_schema(
+        responses={204: NO_CONTENT},
+        operation_id="business_invitation_revoke",
+        summary="Revoke an invitation",
+        description="Its admins only; the invited phone can no longer accept it.",
+    )
+    @error_codes(NotBusinessAdmin)
     def delete(self, request: Request, pk: Any, invitation_id: Any) -> Response:
         business = business_get_for_admin(user=request.user, business_id=pk)
         invitation_revoke(business=business, actor=_user(request), invitation_id=invitation_id)
@@ -217,7 +257,12 @@ class InvitationView(APIView):
 
 
 class MyInvitationsView(APIView):
-    @extend_schema(responses=MyInvitationSerializer(many=True), operation_id="me_invitations")
+    @extend_schema(
+        responses=MyInvitationSerializer(many=True),
+        operation_id="me_invitations",
+        summary="Invitations for the caller's phone",
+        description="Pending invitations to businesses' teams, to accept or decline.",
+    )
     def get(self, request: Request) -> Response:
         invitations = invitations_for_user(user=_user(request))
         context = {"request": request}
@@ -225,14 +270,26 @@ class MyInvitationsView(APIView):
 
 
 class AcceptInvitationView(APIView):
-    @extend_schema(request=None, responses={204: NO_CONTENT}, operation_id="me_invitation_accept")
+    @extend_schema(
+        request=None,
+        responses={204: NO_CONTENT},
+        operation_id="me_invitation_accept",
+        summary="Accept an invitation",
+        description="The caller joins the business's team with the invitation's role.",
+    )
     def post(self, request: Request, pk: Any) -> Response:
         invitation_accept(user=_user(request), invitation_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class DeclineInvitationView(APIView):
-    @extend_schema(request=None, responses={204: NO_CONTENT}, operation_id="me_invitation_decline")
+    @extend_schema(
+        request=None,
+        responses={204: NO_CONTENT},
+        operation_id="me_invitation_decline",
+        summary="Decline an invitation",
+        description="The invitation ends; the caller does not join the team.",
+    )
     def post(self, request: Request, pk: Any) -> Response:
         invitation_decline(user=_user(request), invitation_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -10,7 +10,9 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from marketplace.api.pagination import CursorPagination
+from marketplace.api.schema import NOT_FOUND, error_codes
 
+from .exceptions import Blocked, CannotMessageSelf
 from .selectors import messages_of_thread, thread_for_list, thread_get_for_participant, thread_list
 from .serializers import (
     MessageCreateSerializer,
@@ -31,7 +33,6 @@ PAGING = [
         "page_size", int, description="From 1; default 20; larger values are capped at 50."
     ),
 ]
-ERROR = {"$ref": "#/components/schemas/Error"}
 
 
 def _user(request: Request) -> User:
@@ -58,7 +59,9 @@ class ThreadsView(APIView):
         parameters=PAGING,
         responses=ThreadPageSerializer,
         operation_id="chat_threads_list",
-        description="The caller's threads, as buyer or seller side, newest activity first.",
+        summary="The caller's chat threads",
+        description="As buyer or seller side, newest activity first: the listing's card, the "
+        "other party, the last message and the unread count.",
     )
     def get(self, request: Request) -> Response:
         paginator = ThreadPagination()
@@ -73,9 +76,12 @@ class ThreadsView(APIView):
             200: OpenApiResponse(ThreadSerializer, description="The thread already existed."),
         },
         operation_id="chat_threads_open",
-        description="Open the caller's thread about a listing (one per listing and buyer). "
-        "Own listing: 400 `cannot_message_self`; a new thread needs an active listing (404).",
+        summary="Open a thread about a listing",
+        description="One per listing and buyer: 201 new, 200 existing. Own listing: 400 "
+        "`cannot_message_self`; a new thread needs an active listing (404); an existing one "
+        "stays usable after the listing is sold or archived.",
     )
+    @error_codes(CannotMessageSelf, NOT_FOUND)
     def post(self, request: Request) -> Response:
         serializer = ThreadOpenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -98,6 +104,9 @@ class MessagesView(APIView):
         ],
         responses=MessagePageSerializer,
         operation_id="chat_messages_list",
+        summary="A thread's messages",
+        description="Participants only (anyone else: 404). Newest first; with `after`, what "
+        "came after that `seq`, oldest first, to catch up after a reconnect.",
     )
     def get(self, request: Request, pk: str) -> Response:
         thread, _side = thread_get_for_participant(user=request.user, thread_id=pk)
@@ -121,10 +130,15 @@ class MessagesView(APIView):
             200: OpenApiResponse(
                 MessageSerializer, description="This `client_id` was sent before: that message."
             ),
-            403: OpenApiResponse(ERROR, description="`blocked`: the other side blocked you."),
         },
         operation_id="chat_messages_send",
+        summary="Send a message",
+        description="Body 1–4000 characters. `seq` increases by one per message in a thread; "
+        "repeating a `client_id` in the thread answers the first message (200). The other "
+        "side blocked the caller's: 403 `blocked`. The message is also pushed over the "
+        "WebSocket to every participant.",
     )
+    @error_codes(Blocked)
     def post(self, request: Request, pk: str) -> Response:
         thread, side = thread_get_for_participant(user=request.user, thread_id=pk)
         serializer = MessageCreateSerializer(data=request.data)
@@ -141,6 +155,7 @@ class ReadView(APIView):
         request=ReadSerializer,
         responses={204: NO_CONTENT},
         operation_id="chat_threads_read",
+        summary="Mark a thread read",
         description="The caller has read the thread up to `up_to_seq` (capped at its last "
         "message; it never moves back).",
     )
@@ -159,6 +174,7 @@ class BlockView(APIView):
         request=None,
         responses={204: NO_CONTENT},
         operation_id="chat_threads_block",
+        summary="Block the other party",
         description="The caller's side blocks the other: it can no longer send in the thread.",
     )
     def post(self, request: Request, pk: str) -> Response:
@@ -170,6 +186,7 @@ class BlockView(APIView):
         request=None,
         responses={204: NO_CONTENT},
         operation_id="chat_threads_unblock",
+        summary="Unblock the other party",
         description="Lift the block the caller's side set.",
     )
     def delete(self, request: Request, pk: str) -> Response:

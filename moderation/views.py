@@ -12,7 +12,9 @@ from listings.models import Listing
 from listings.selectors import listing_get_for_viewer
 from listings.serializers import ListingDetailSerializer
 from marketplace.api.pagination import CursorPagination
+from marketplace.api.schema import error_codes
 
+from .exceptions import AlreadyDecided
 from .permissions import IsModerator
 from .selectors import latest_prechecks, moderation_history, moderation_queue
 from .serializers import (
@@ -38,7 +40,13 @@ class QueueView(ListAPIView):
     def get_queryset(self) -> Any:
         return moderation_queue(user=self.request.user)
 
-    @extend_schema(operation_id="moderation_queue")
+    @extend_schema(
+        operation_id="moderation_queue",
+        summary="The moderation queue",
+        description="Moderators only. Listings in `pending_review` and active listings with "
+        "open reports, riskiest and oldest first, each with its AI verdict (null while the "
+        "pre-check runs) and its open reports count.",
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.get_queryset()) or []
         context = {
@@ -67,8 +75,15 @@ class ModeratorView(APIView):
 
 class ApproveView(ModeratorView):
     @extend_schema(
-        request=None, responses=ListingDetailSerializer, operation_id="moderation_approve"
+        request=None,
+        responses=ListingDetailSerializer,
+        operation_id="moderation_approve",
+        summary="Approve a listing",
+        description="Moderators only. The listing goes `active` (`published_at` set the first "
+        "time), or `paused` for a lapsed business that holds its free listings already; the "
+        "seller is notified. Not pending: `already_decided`.",
     )
+    @error_codes(AlreadyDecided)
     def post(self, request: Request, pk: Any) -> Response:
         listing = moderation_approve(
             listing=self.listing(request, pk), moderator=self.moderator(request)
@@ -81,7 +96,12 @@ class RejectView(ModeratorView):
         request=RejectSerializer,
         responses=ListingDetailSerializer,
         operation_id="moderation_reject",
+        summary="Reject a listing",
+        description="Moderators only. The listing goes `rejected` and the seller is told why. "
+        "An active listing with reports can be rejected too (it leaves the feed). Already "
+        "decided: `already_decided`.",
     )
+    @error_codes(AlreadyDecided)
     def post(self, request: Request, pk: Any) -> Response:
         listing = self.listing(request, pk)
         serializer = RejectSerializer(data=request.data)
@@ -100,7 +120,11 @@ class DismissReportsView(ModeratorView):
         request=DismissSerializer,
         responses={204: OpenApiResponse(description="Reports closed.")},
         operation_id="moderation_dismiss_reports",
+        summary="Dismiss a listing's reports",
+        description="Moderators only: its open reports are closed as unfounded. None "
+        "open: `already_decided`.",
     )
+    @error_codes(AlreadyDecided)
     def post(self, request: Request, pk: Any) -> Response:
         listing = self.listing(request, pk)
         serializer = DismissSerializer(data=request.data)
@@ -114,7 +138,12 @@ class DismissReportsView(ModeratorView):
 
 
 class HistoryView(ModeratorView):
-    @extend_schema(responses=HistoryItemSerializer(many=True), operation_id="moderation_events")
+    @extend_schema(
+        responses=HistoryItemSerializer(many=True),
+        operation_id="moderation_events",
+        summary="A listing's moderation history",
+        description="Moderators only: AI pre-checks, reports and human decisions, oldest first.",
+    )
     def get(self, request: Request, pk: Any) -> Response:
         history = moderation_history(listing=self.listing(request, pk))
         return Response(HistoryItemSerializer(history, many=True).data)

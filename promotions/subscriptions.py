@@ -9,13 +9,14 @@ creates the payment exactly as buying a boost does.
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from business.exceptions import NotBusinessAdmin
 from business.models import Business, SubscriptionPlan
 from business.permissions import business_get_for_admin
 from business.selectors import subscription_plans_on_sale
@@ -25,6 +26,7 @@ from business.services.subscriptions import (
     subscription_order_paid,
     subscription_order_refunded,
 )
+from marketplace.api.schema import error_codes
 
 from .models import Payment
 from .serializers import CheckoutPaymentSerializer
@@ -75,17 +77,15 @@ class SubscriptionBuySerializer(serializers.Serializer):
 class SubscriptionView(APIView):
     @extend_schema(
         request=SubscriptionBuySerializer,
-        responses={
-            201: CheckoutPaymentSerializer,
-            503: OpenApiResponse(
-                {"$ref": "#/components/schemas/Error"}, description="Payments are unavailable."
-            ),
-        },
+        responses={201: CheckoutPaymentSerializer},
         operation_id="business_subscription_buy",
-        description="The business's admins; poll `GET /payments/{id}/` after checkout. Paid, "
+        summary="Buy a business subscription",
+        description="The business's admins (a seller: 403; anyone else: 404). 503 when the "
+        "payment provider cannot be reached; poll `GET /payments/{id}/` after checkout. Paid, "
         "the subscription is `active` until `current_period_end`, extended from the current "
         "end when renewing.",
     )
+    @error_codes(NotBusinessAdmin)
     def post(self, request: Request, pk: Any) -> Response:
         business = business_get_for_admin(user=request.user, business_id=pk)
         serializer = SubscriptionBuySerializer(data=request.data)

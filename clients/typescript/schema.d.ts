@@ -13,6 +13,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Log out this login
+         * @description Revokes the refresh token and the whole login it belongs to: every token of that login stops working and its chat sockets close. A retried logout with the same tokens answers 204 again.
+         */
         post: operations["logout"];
         delete?: never;
         options?: never;
@@ -29,6 +33,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Log out everywhere
+         * @description Every token of the user stops working, on every device.
+         */
         post: operations["logout_all"];
         delete?: never;
         options?: never;
@@ -45,6 +53,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Send a login code by SMS
+         * @description The same answer whether or not the phone has an account. Limited per address, then per phone (or per `device_id` of an install that has logged in to the phone's account before: its codes are its own and checked only with the same `device_id`). 503 when the limits cannot be checked: no SMS is sent then.
+         */
         post: operations["otp_request"];
         delete?: never;
         options?: never;
@@ -61,6 +73,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Log in with the SMS code
+         * @description Answers a token pair and the profile. A new user must send `consent` with the first two documents accepted, else `consent_required` (the code is not spent). A wrong code is `invalid_code` with `attempts_left`; after 5 wrong tries the code is burned (`too_many_attempts`). A banned account: 403 `permission_denied`.
+         */
         post: operations["otp_verify"];
         delete?: never;
         options?: never;
@@ -77,6 +93,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Rotate the token pair
+         * @description The old refresh token stops working. One already rotated or logged out, presented again, is taken as stolen: 401 `token_not_valid`, and its whole login ends. Send one refresh at a time.
+         */
         post: operations["token_refresh"];
         delete?: never;
         options?: never;
@@ -93,7 +113,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description The caller becomes its admin; the subscription starts as a 14-day trial, once per user (a later business starts `past_due` until paid). */
+        /**
+         * Create a business (upgrade)
+         * @description The caller becomes its admin; the subscription starts as a 14-day trial, once per user (a later business starts `past_due` until paid). At most 3 a day per user.
+         */
         post: operations["business_create"];
         delete?: never;
         options?: never;
@@ -108,12 +131,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * A business's public page
+         * @description Its members also get `subscription` (plan, status, current period end).
+         */
         get: operations["business_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
+        /**
+         * Edit a business
+         * @description Its admins only: a seller gets 403, anyone else 404.
+         */
         patch: operations["business_update"];
         trace?: never;
     };
@@ -124,9 +155,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * A business's pending invitations
+         * @description Its admins only; invitations not yet accepted, declined or expired.
+         */
         get: operations["business_invitations"];
         put?: never;
-        /** @description The same answer whether or not the phone has an account; the invitation waits 7 days for that phone to log in. */
+        /**
+         * Invite a phone to the team
+         * @description Its admins only. The same answer whether or not the phone has an account; the invitation waits 7 days for that phone to log in.
+         */
         post: operations["business_invitations_create"];
         delete?: never;
         options?: never;
@@ -144,6 +182,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /**
+         * Revoke an invitation
+         * @description Its admins only; the invited phone can no longer accept it.
+         */
         delete: operations["business_invitation_revoke"];
         options?: never;
         head?: never;
@@ -157,7 +199,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Active listings for anyone; every status but archived for its members. Newest first. */
+        /**
+         * A business's listings
+         * @description Cards of its active listings for anyone; every status but archived, with `status`, for its members. Newest first.
+         */
         get: operations["business_listings"];
         put?: never;
         post?: never;
@@ -176,6 +221,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Set a business's logo
+         * @description Its admins only. JPEG, PNG or WebP up to 5 MB and 25 MP (`image_too_large`, with `max_pixels`); the type is read from the bytes (415). A 503 when the server is busy decoding other pictures: send it again shortly.
+         */
         post: operations["business_logo"];
         delete?: never;
         options?: never;
@@ -190,6 +239,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * A business's team
+         * @description Its members only (anyone else: 404): each member's role and join date.
+         */
         get: operations["business_members"];
         put?: never;
         post?: never;
@@ -209,10 +262,17 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** @description Its admins remove a member; a member removes himself to leave. */
+        /**
+         * Remove a member, or leave
+         * @description Its admins remove a member; a member removes himself to leave. The last admin cannot leave: `last_admin`. Listings stay with the business.
+         */
         delete: operations["business_member_remove"];
         options?: never;
         head?: never;
+        /**
+         * Change a member's role
+         * @description Its admins only. The last admin cannot be demoted: `last_admin`.
+         */
         patch: operations["business_member_update"];
         trace?: never;
     };
@@ -225,7 +285,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description The business's admins; poll `GET /payments/{id}/` after checkout. Paid, the subscription is `active` until `current_period_end`, extended from the current end when renewing. */
+        /**
+         * Buy a business subscription
+         * @description The business's admins (a seller: 403; anyone else: 404). 503 when the payment provider cannot be reached; poll `GET /payments/{id}/` after checkout. Paid, the subscription is `active` until `current_period_end`, extended from the current end when renewing.
+         */
         post: operations["business_subscription_buy"];
         delete?: never;
         options?: never;
@@ -240,6 +303,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * The business subscription plans
+         * @description The plans on sale: code, name, months, price and currency. Buy one with `POST /business/{id}/subscription/`.
+         */
         get: operations["business_plans"];
         put?: never;
         post?: never;
@@ -256,10 +323,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The caller's threads, as buyer or seller side, newest activity first. */
+        /**
+         * The caller's chat threads
+         * @description As buyer or seller side, newest activity first: the listing's card, the other party, the last message and the unread count.
+         */
         get: operations["chat_threads_list"];
         put?: never;
-        /** @description Open the caller's thread about a listing (one per listing and buyer). Own listing: 400 `cannot_message_self`; a new thread needs an active listing (404). */
+        /**
+         * Open a thread about a listing
+         * @description One per listing and buyer: 201 new, 200 existing. Own listing: 400 `cannot_message_self`; a new thread needs an active listing (404); an existing one stays usable after the listing is sold or archived.
+         */
         post: operations["chat_threads_open"];
         delete?: never;
         options?: never;
@@ -276,9 +349,15 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description The caller's side blocks the other: it can no longer send in the thread. */
+        /**
+         * Block the other party
+         * @description The caller's side blocks the other: it can no longer send in the thread.
+         */
         post: operations["chat_threads_block"];
-        /** @description Lift the block the caller's side set. */
+        /**
+         * Unblock the other party
+         * @description Lift the block the caller's side set.
+         */
         delete: operations["chat_threads_unblock"];
         options?: never;
         head?: never;
@@ -292,8 +371,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * A thread's messages
+         * @description Participants only (anyone else: 404). Newest first; with `after`, what came after that `seq`, oldest first, to catch up after a reconnect.
+         */
         get: operations["chat_messages_list"];
         put?: never;
+        /**
+         * Send a message
+         * @description Body 1–4000 characters. `seq` increases by one per message in a thread; repeating a `client_id` in the thread answers the first message (200). The other side blocked the caller's: 403 `blocked`. The message is also pushed over the WebSocket to every participant.
+         */
         post: operations["chat_messages_send"];
         delete?: never;
         options?: never;
@@ -310,7 +397,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description The caller has read the thread up to `up_to_seq` (capped at its last message; it never moves back). */
+        /**
+         * Mark a thread read
+         * @description The caller has read the thread up to `up_to_seq` (capped at its last message; it never moves back).
+         */
         post: operations["chat_threads_read"];
         delete?: never;
         options?: never;
@@ -325,6 +415,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * The legal documents in force
+         * @description The offer agreement, the personal data processing consent and the marketing consent: the version in force of each, with its title and URL. A user accepts them with `consent` at login or `POST /me/consents/`.
+         */
         get: operations["legal_documents"];
         put?: never;
         post?: never;
@@ -341,10 +435,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Listings by id. Lookups go through the scoping selectors: 404 for what is not yours. */
+        /**
+         * Search active listings
+         * @description Cards, newest published first unless `ordering` says otherwise. Unknown choice values and impossible ranges (`price_min` above `price_max`) are a 400, not an empty page.
+         */
         get: operations["listings_search"];
         put?: never;
-        /** @description Listings by id. Lookups go through the scoping selectors: 404 for what is not yours. */
+        /**
+         * Create a listing (a draft)
+         * @description 201 `draft`; a repeated `client_id` answers the first listing (200). A user holds at most 5 personal listings in `draft`, `pending_review` or `active`: the 6th is `listing_limit_reached`. `business_id` needs that business's admin or seller role (`permission_denied`).
+         */
         post: operations["listings_create"];
         delete?: never;
         options?: never;
@@ -361,6 +461,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Upload a video, photo or 360° panorama
+         * @description Seller side only. The type is read from the bytes (415); too big: 413. A video over 180 s or 10,800 frames: `video_too_long` (with `max_duration_s`); a picture over 40 MP: `image_too_large` (with `max_pixels`); at most 1 video, 20 images and 5 panoramas: `media_limit_reached`. A video's poster, duration and H.264 rendition are made in the background. A 503 when the server is busy decoding other pictures: send it again shortly.
+         */
         post: operations["listings_media_create"];
         delete?: never;
         options?: never;
@@ -378,9 +482,17 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /**
+         * Delete a media item
+         * @description Seller side only; the item's files go with it.
+         */
         delete: operations["listings_media_delete"];
         options?: never;
         head?: never;
+        /**
+         * Move a media item
+         * @description Seller side only: the item takes `position`, the others shift.
+         */
         patch: operations["listings_media_move"];
         trace?: never;
     };
@@ -391,15 +503,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Listings by id. Lookups go through the scoping selectors: 404 for what is not yours. */
+        /**
+         * A listing
+         * @description Active listings for all; any status for its seller side and moderators. Anyone else: 404. Counts a view.
+         */
         get: operations["listings_retrieve"];
         put?: never;
         post?: never;
-        /** @description Listings by id. Lookups go through the scoping selectors: 404 for what is not yours. */
+        /**
+         * Delete a listing
+         * @description Seller side only: archived, from any status; kept for moderation history, never shown.
+         */
         delete: operations["listings_destroy"];
         options?: never;
         head?: never;
-        /** @description Listings by id. Lookups go through the scoping selectors: 404 for what is not yours. */
+        /**
+         * Edit a listing
+         * @description Seller side only. Changing the text, price, details or media of an active (or paused) listing sends it back to `pending_review`, as does a place that is not in the reference list; that may pass the quota (`listing_limit_reached`).
+         */
         patch: operations["listings_update"];
         trace?: never;
     };
@@ -412,7 +533,15 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Favorite a listing
+         * @description Idempotent. A listing the caller cannot see: 404.
+         */
         post: operations["listings_favorite"];
+        /**
+         * Unfavorite a listing
+         * @description Idempotent; works after the listing left the caller's sight (sold, paused). Without a favorite, a listing he cannot see is a 404.
+         */
         delete: operations["listings_unfavorite"];
         options?: never;
         head?: never;
@@ -428,7 +557,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Listings by id. Lookups go through the scoping selectors: 404 for what is not yours. */
+        /**
+         * Mark a listing sold
+         * @description `active` → `sold`; any other status: `invalid_transition`.
+         */
         post: operations["listings_mark_sold_create"];
         delete?: never;
         options?: never;
@@ -445,6 +577,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Reveal the seller's phone
+         * @description The business's phone for a business listing. With `hide_phone`: 404 `phone_hidden` (chat only). Each reveal is counted for the seller's statistics; at most 30 per user an hour (429); 503 when that limit cannot be checked.
+         */
         post: operations["listings_phone"];
         delete?: never;
         options?: never;
@@ -461,6 +597,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Report a listing
+         * @description For the moderators. A second report by the same user: `already_reported`; reporting one's own listing: `cannot_report_own`.
+         */
         post: operations["listings_report"];
         delete?: never;
         options?: never;
@@ -477,7 +617,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Listings by id. Lookups go through the scoping selectors: 404 for what is not yours. */
+        /**
+         * Submit a listing for review
+         * @description `draft` or `rejected` → `pending_review`. Needs a video or an image (`media_required`); other statuses: `invalid_transition`; past the quota: `listing_limit_reached`.
+         */
         post: operations["listings_submit_create"];
         delete?: never;
         options?: never;
@@ -492,7 +635,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The vertical video feed: boosted first, then newest; the cursor pins the scroll. */
+        /**
+         * The vertical video feed
+         * @description Cards of active listings: those with a live boost first, then the rest, newest published first within each. The cursor pins the moment the scroll began, so no card repeats or is skipped while the user scrolls.
+         */
         get: operations["listings_feed"];
         put?: never;
         post?: never;
@@ -509,12 +655,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * The caller's profile
+         * @description With the listing quota and the businesses he belongs to. `consent_required` is true when a required document changed since he accepted it.
+         */
         get: operations["me_retrieve"];
         put?: never;
         post?: never;
+        /**
+         * Delete the caller's account
+         * @description Personal data erased, personal listings archived, tokens revoked; payments and audit records are kept. The last admin of a business: `last_admin`.
+         */
         delete: operations["me_delete"];
         options?: never;
         head?: never;
+        /**
+         * Edit the caller's profile
+         * @description `display_name`, `city` and `language`; answers the whole profile.
+         */
         patch: operations["me_update"];
         trace?: never;
     };
@@ -527,6 +685,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Set the caller's avatar
+         * @description JPEG, PNG or WebP up to 5 MB and 25 MP (`image_too_large`, with `max_pixels`); the type is read from the bytes (415). Answers the profile. A 503 when the server is busy decoding other pictures: send it again shortly.
+         */
         post: operations["me_avatar"];
         delete?: never;
         options?: never;
@@ -541,8 +703,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * The caller's current consents
+         * @description One entry per document kind: accepted or not, and the version decided on.
+         */
         get: operations["me_consents"];
         put?: never;
+        /**
+         * Record a consent decision
+         * @description Accepts or refuses the version in force of a document; the history is kept. Refusing a required one: `consent_required`.
+         */
         post: operations["me_consents_record"];
         delete?: never;
         options?: never;
@@ -559,7 +729,15 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Register a push token
+         * @description The install's Expo push token, for notifications of new messages and decisions on the user's listings.
+         */
         post: operations["me_devices_add"];
+        /**
+         * Forget a push token
+         * @description No more notifications to that install.
+         */
         delete: operations["me_devices_remove"];
         options?: never;
         head?: never;
@@ -573,7 +751,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The caller's favorited listings that he may still see, the latest favorited first. */
+        /**
+         * The caller's favorites
+         * @description Cards of the favorited listings he may still see, the latest favorited first.
+         */
         get: operations["me_favorites"];
         put?: never;
         post?: never;
@@ -590,6 +771,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Invitations for the caller's phone
+         * @description Pending invitations to businesses' teams, to accept or decline.
+         */
         get: operations["me_invitations"];
         put?: never;
         post?: never;
@@ -608,6 +793,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Accept an invitation
+         * @description The caller joins the business's team with the invitation's role.
+         */
         post: operations["me_invitation_accept"];
         delete?: never;
         options?: never;
@@ -624,6 +813,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Decline an invitation
+         * @description The invitation ends; the caller does not join the team.
+         */
         post: operations["me_invitation_decline"];
         delete?: never;
         options?: never;
@@ -638,6 +831,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * The caller's listings
+         * @description His personal listings and those of his businesses, in every status but archived, newest first.
+         */
         get: operations["me_listings_list"];
         put?: never;
         post?: never;
@@ -656,6 +853,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Start changing the caller's phone
+         * @description A code is sent by SMS to the new number; confirm it with `POST /me/phone/verify/`.
+         */
         post: operations["me_phone"];
         delete?: never;
         options?: never;
@@ -672,6 +873,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Confirm the new phone with its code
+         * @description Answers the profile with the new phone and a new token pair; the user's other tokens stop working. Another account has the phone: `phone_taken`.
+         */
         post: operations["me_phone_verify"];
         delete?: never;
         options?: never;
@@ -688,6 +893,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Approve a listing
+         * @description Moderators only. The listing goes `active` (`published_at` set the first time), or `paused` for a lapsed business that holds its free listings already; the seller is notified. Not pending: `already_decided`.
+         */
         post: operations["moderation_approve"];
         delete?: never;
         options?: never;
@@ -704,6 +913,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Dismiss a listing's reports
+         * @description Moderators only: its open reports are closed as unfounded. None open: `already_decided`.
+         */
         post: operations["moderation_dismiss_reports"];
         delete?: never;
         options?: never;
@@ -718,6 +931,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * A listing's moderation history
+         * @description Moderators only: AI pre-checks, reports and human decisions, oldest first.
+         */
         get: operations["moderation_events"];
         put?: never;
         post?: never;
@@ -736,6 +953,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Reject a listing
+         * @description Moderators only. The listing goes `rejected` and the seller is told why. An active listing with reports can be rejected too (it leaves the feed). Already decided: `already_decided`.
+         */
         post: operations["moderation_reject"];
         delete?: never;
         options?: never;
@@ -750,7 +971,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Listings waiting for a decision, riskiest and oldest first. */
+        /**
+         * The moderation queue
+         * @description Moderators only. Listings in `pending_review` and active listings with open reports, riskiest and oldest first, each with its AI verdict (null while the pre-check runs) and its open reports count.
+         */
         get: operations["moderation_queue"];
         put?: never;
         post?: never;
@@ -767,26 +991,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * A payment
+         * @description Its payer only (anyone else: 404), to poll after checkout. An unpaid payment expires after 30 minutes.
+         */
         get: operations["payments_retrieve"];
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/payments/webhook/{provider}/": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** @description A payment provider's callback, signed (the `test` provider: `X-Signature: sha256=<hex HMAC-SHA256 of the raw body>`). 400 `invalid_signature`, `amount_mismatch` or `invalid` (an unreadable event); 404 for an unknown provider or payment; a repeated `event_id` is 200 with `duplicate: true`. */
-        post: operations["payments_webhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -800,10 +1011,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The caller's promotions (GET) and buying one (POST). */
+        /**
+         * The caller's promotions
+         * @description Newest first, with their status and when each boost starts and ends.
+         */
         get: operations["promotions_list"];
         put?: never;
-        /** @description The caller's promotions (GET) and buying one (POST). */
+        /**
+         * Boost a listing
+         * @description The listing's seller side (anyone else: 404). Answers the promotion, `pending_payment`, with its payment's `checkout_url`; poll `GET /payments/{id}/` after checkout. Only active listings: `listing_not_active`. 503 when the payment provider cannot be reached.
+         */
         post: operations["promotions_create"];
         delete?: never;
         options?: never;
@@ -818,6 +1035,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * The boost plans
+         * @description The plans on sale (at least `boost_3`, `boost_7`, `boost_30`): days, price and currency.
+         */
         get: operations["promotions_plans"];
         put?: never;
         post?: never;
@@ -834,7 +1055,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Anyone may read it; a stale token must not turn it into a 401. */
+        /**
+         * Choice and suggestion lists
+         * @description Every choice list with localized labels, and the suggestion lists (car makes and models, horse breeds, regions and cities, building series) that free-text fields accept but do not require. Public and cacheable for an hour.
+         */
         get: operations["reference"];
         put?: never;
         post?: never;
@@ -1094,6 +1318,9 @@ export interface components {
             expo_push_token: string;
             platform: components["schemas"]["PlatformEnum"];
         };
+        DeviceDeleteRequest: {
+            expo_push_token: string;
+        };
         DeviceRequest: {
             expo_push_token: string;
             platform: components["schemas"]["PlatformEnum"];
@@ -1108,6 +1335,24 @@ export interface components {
          * @enum {string}
          */
         DriveEnum: "fwd" | "rwd" | "awd";
+        Error: {
+            error: {
+                /** @description A stable machine word; each response lists the ones it can carry. */
+                code: string;
+                /** @description Localized, human readable. */
+                message: string;
+                /** @description Validation errors by (dotted) field name. */
+                fields?: {
+                    [key: string]: string[];
+                };
+                /** @description With `invalid_code`: tries left before the code is burned. */
+                attempts_left?: number;
+                /** @description With `image_too_large`: the most pixels this picture may have. */
+                max_pixels?: number;
+                /** @description With `video_too_long`: the longest video accepted, in seconds. */
+                max_duration_s?: number;
+            };
+        };
         /**
          * @description * `petrol` - Бензин
          *     * `diesel` - Дизель
@@ -2077,25 +2322,6 @@ export interface components {
          * @enum {string}
          */
         VerdictEnum: "approve" | "reject" | "needs_review";
-        WebhookAck: {
-            event_id: string;
-            /** @description The event was seen before: nothing changed. */
-            duplicate: boolean;
-        };
-        Error: {
-            error: {
-                /** @description A stable machine word. */
-                code: string;
-                /** @description Localized, human readable. */
-                message: string;
-                /** @description Validation errors by (dotted) field name. */
-                fields?: {
-                    [key: string]: string[];
-                };
-                /** @description With `invalid_code`: tries left before the code is burned. */
-                attempts_left?: number;
-            };
-        };
     };
     responses: never;
     parameters: never;
@@ -2125,67 +2351,88 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `invalid`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
+            /** @description The request body is too large. Codes: `payload_too_large`. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
                 };
             };
-            /** @description Not found (also: not visible to the caller). */
-            404: {
+            /** @description The body's type is not one this accepts. Codes: `unsupported_media_type`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -2206,67 +2453,46 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -2292,67 +2518,74 @@ export interface operations {
                     "application/json": components["schemas"]["CodeSent"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `invalid`, `invalid_phone`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid" | "invalid_phone";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
-            401: {
+            /** @description The request body is too large. Codes: `payload_too_large`. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
+            /** @description The body's type is not one this accepts. Codes: `unsupported_media_type`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
                 };
             };
-            /** @description Not found (also: not visible to the caller). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -2378,67 +2611,88 @@ export interface operations {
                     "application/json": components["schemas"]["Login"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `code_expired`, `consent_required`, `invalid`, `invalid_code`, `invalid_phone`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "code_expired" | "consent_required" | "invalid" | "invalid_code" | "invalid_phone";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The caller lacks the role this needs. */
+            /** @description The caller lacks the role this needs, or a rule refuses it. Codes: `permission_denied`. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "permission_denied";
+                        };
+                    };
                 };
             };
-            /** @description Not found (also: not visible to the caller). */
-            404: {
+            /** @description The request body is too large. Codes: `payload_too_large`. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description The body's type is not one this accepts. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`, `too_many_attempts`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled" | "too_many_attempts";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -2464,67 +2718,88 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `invalid`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
+            /** @description The request body is too large. Codes: `payload_too_large`. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
                 };
             };
-            /** @description Not found (also: not visible to the caller). */
-            404: {
+            /** @description The body's type is not one this accepts. Codes: `unsupported_media_type`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -2550,67 +2825,88 @@ export interface operations {
                     "application/json": components["schemas"]["Business"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `invalid`, `invalid_phone`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid" | "invalid_phone";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
+            /** @description The request body is too large. Codes: `payload_too_large`. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
                 };
             };
-            /** @description Not found (also: not visible to the caller). */
-            404: {
+            /** @description The body's type is not one this accepts. Codes: `unsupported_media_type`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -2634,67 +2930,60 @@ export interface operations {
                     "application/json": components["schemas"]["Business"];
                 };
             };
-            /** @description Invalid input. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -2722,67 +3011,116 @@ export interface operations {
                     "application/json": components["schemas"]["Business"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `invalid`, `invalid_phone`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid" | "invalid_phone";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
+            /** @description The caller lacks the role this needs, or a rule refuses it. Codes: `permission_denied`. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "permission_denied";
+                        };
+                    };
                 };
             };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description The request body is too large. Codes: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description The body's type is not one this accepts. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -2806,67 +3144,74 @@ export interface operations {
                     "application/json": components["schemas"]["Invitation"][];
                 };
             };
-            /** @description Invalid input. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
+            /** @description The caller lacks the role this needs, or a rule refuses it. Codes: `permission_denied`. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "permission_denied";
+                        };
+                    };
                 };
             };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -2894,67 +3239,116 @@ export interface operations {
                     "application/json": components["schemas"]["Invitation"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `invalid`, `invalid_phone`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid" | "invalid_phone";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
+            /** @description The caller lacks the role this needs, or a rule refuses it. Codes: `permission_denied`. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "permission_denied";
+                        };
+                    };
                 };
             };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description The request body is too large. Codes: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description The body's type is not one this accepts. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -2978,67 +3372,74 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
+            /** @description The caller lacks the role this needs, or a rule refuses it. Codes: `permission_denied`. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "permission_denied";
+                        };
+                    };
                 };
             };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -3046,7 +3447,7 @@ export interface operations {
     business_listings: {
         parameters: {
             query?: {
-                /** @description The `next` link's cursor. */
+                /** @description Opaque: the cursor of the previous page's `next` link. */
                 cursor?: string;
                 /** @description From 1; default 20; larger values are capped at 50. */
                 page_size?: number;
@@ -3067,67 +3468,74 @@ export interface operations {
                     "application/json": components["schemas"]["BusinessListingPage"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `invalid`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -3155,85 +3563,116 @@ export interface operations {
                     "application/json": components["schemas"]["Business"];
                 };
             };
-            /** @description Invalid input; `image_too_large`: more than 25 MP. */
+            /** @description Invalid input. Codes: `image_too_large`, `invalid`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "image_too_large" | "invalid";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
+            /** @description The caller lacks the role this needs, or a rule refuses it. Codes: `permission_denied`. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "permission_denied";
+                        };
+                    };
                 };
             };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description `payload_too_large` */
+            /** @description The request body is too large. Codes: `payload_too_large`. */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
                 };
             };
-            /** @description `unsupported_media_type` */
+            /** @description The body's type is not one this accepts. Codes: `unsupported_media_type`. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -3257,67 +3696,60 @@ export interface operations {
                     "application/json": components["schemas"]["Member"][];
                 };
             };
-            /** @description Invalid input. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -3341,76 +3773,88 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
+            /** @description The caller lacks the role this needs, or a rule refuses it. Codes: `permission_denied`. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "permission_denied";
+                        };
+                    };
                 };
             };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description `last_admin`: the business keeps one admin. */
+            /** @description The object's state does not allow this. Codes: `last_admin`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "last_admin";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -3439,76 +3883,130 @@ export interface operations {
                     "application/json": components["schemas"]["Member"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `invalid`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
+            /** @description The caller lacks the role this needs, or a rule refuses it. Codes: `permission_denied`. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "permission_denied";
+                        };
+                    };
                 };
             };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description `last_admin`: the business keeps one admin. */
+            /** @description The object's state does not allow this. Codes: `last_admin`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "last_admin";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description The request body is too large. Codes: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description The body's type is not one this accepts. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -3536,67 +4034,116 @@ export interface operations {
                     "application/json": components["schemas"]["CheckoutPayment"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `invalid`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
+            /** @description The caller lacks the role this needs, or a rule refuses it. Codes: `permission_denied`. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "permission_denied";
+                        };
+                    };
                 };
             };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description The request body is too large. Codes: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description The body's type is not one this accepts. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Payments are unavailable. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -3618,67 +4165,46 @@ export interface operations {
                     "application/json": components["schemas"]["SubscriptionPlan"][];
                 };
             };
-            /** @description Invalid input. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -3705,67 +4231,60 @@ export interface operations {
                     "application/json": components["schemas"]["ThreadPage"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `invalid`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -3800,67 +4319,102 @@ export interface operations {
                     "application/json": components["schemas"]["Thread"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `cannot_message_self`, `invalid`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "cannot_message_self" | "invalid";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description The request body is too large. Codes: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description The body's type is not one this accepts. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -3883,67 +4437,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -3966,67 +4513,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -4057,67 +4597,74 @@ export interface operations {
                     "application/json": components["schemas"]["MessagePage"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `invalid`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -4154,67 +4701,116 @@ export interface operations {
                     "application/json": components["schemas"]["Message"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `invalid`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description `blocked`: the other side blocked you. */
+            /** @description The caller lacks the role this needs, or a rule refuses it. Codes: `blocked`. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "blocked";
+                        };
+                    };
                 };
             };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description The request body is too large. Codes: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description The body's type is not one this accepts. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -4241,67 +4837,102 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `invalid`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description The request body is too large. Codes: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description The body's type is not one this accepts. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -4323,67 +4954,32 @@ export interface operations {
                     "application/json": components["schemas"]["LegalDocument"][];
                 };
             };
-            /** @description Invalid input. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not authenticated, or the token is not valid. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -4391,49 +4987,77 @@ export interface operations {
     listings_search: {
         parameters: {
             query?: {
+                /** @description Real estate of at most this area, in m²; not below `area_min`. */
                 area_max?: string;
+                /** @description Real estate of at least this area, in m². */
                 area_min?: string;
+                /** @description Car body type. Repeat it for several values. */
                 body_type?: ("sedan" | "hatchback" | "wagon" | "suv" | "coupe" | "minivan" | "pickup" | "van" | "truck")[];
+                /** @description Horse breed, matched case-insensitively. Repeat it for several values. */
                 breed?: string[];
+                /** @description Only this business's listings. */
                 business?: string;
                 /**
-                 * @description * `car` - Автомобиль
+                 * @description Only listings of this category.
+                 *
+                 *     * `car` - Автомобиль
                  *     * `horse` - Лошадь
                  *     * `real_estate` - Недвижимость
                  */
                 category?: "car" | "horse" | "real_estate";
+                /** @description City, matched case-insensitively. Repeat it for several values. */
                 city?: string[];
                 /**
-                 * @description * `KZT` - KZT
+                 * @description The currency of `price_min`, `price_max` and price ordering; by default the server's default currency (KZT). Listings in other currencies are compared through their converted `prices`.
+                 *
+                 *     * `KZT` - KZT
                  *     * `KGS` - KGS
                  *     * `USD` - USD
                  */
                 currency?: "KZT" | "KGS" | "USD";
-                /** @description The `next` link's cursor. */
+                /** @description Opaque: the cursor of the previous page's `next` link. */
                 cursor?: string;
+                /** @description Real estate deal: sale or rent. Repeat it for several values. */
                 deal_type?: ("sale" | "rent")[];
+                /** @description Car fuel. Repeat it for several values. */
                 fuel?: ("petrol" | "diesel" | "gas" | "hybrid" | "electric")[];
+                /** @description Car make, matched case-insensitively (`toyota` finds Toyota). Repeat it for several values. */
                 make?: string[];
+                /** @description Cars with at most this many kilometres. */
                 mileage_max?: number;
+                /** @description Car model, matched case-insensitively. Repeat it for several values. */
                 model?: string[];
                 /**
-                 * @description * `-published_at` - -published_at
+                 * @description `-published_at` (newest first, the default), `price` or `-price` (in `currency`).
+                 *
+                 *     * `-published_at` - -published_at
                  *     * `price` - price
                  *     * `-price` - -price
                  */
                 ordering?: "-published_at" | "price" | "-price";
                 /** @description From 1; default 20; larger values are capped at 50. */
                 page_size?: number;
+                /** @description Highest price, in `currency`; not below `price_min`. */
                 price_max?: string;
+                /** @description Lowest price, in `currency`. */
                 price_min?: string;
+                /** @description Real estate property type. Repeat it for several values. */
                 property_type?: ("apartment" | "house" | "land" | "commercial")[];
+                /** @description Horse purpose. Repeat it for several values. */
                 purpose?: ("kok_boru" | "racing" | "breeding" | "riding" | "meat" | "dairy")[];
+                /** @description Full-text search over the title, the description and the details. */
                 q?: string;
+                /** @description Region, matched case-insensitively. Repeat it for several values. */
                 region?: string[];
+                /** @description Real estate with this many rooms. Repeat it for several values. */
                 rooms?: number[];
+                /** @description Horse sex. Repeat it for several values. */
                 sex?: ("stallion" | "mare" | "gelding")[];
+                /** @description Car transmission. Repeat it for several values. */
                 transmission?: ("manual" | "automatic" | "robot" | "cvt")[];
+                /** @description Cars up to this year; not below `year_min`. */
                 year_max?: number;
+                /** @description Cars from this year on. */
                 year_min?: number;
             };
             header?: never;
@@ -4450,67 +5074,60 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedCardPageList"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `invalid`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -4544,67 +5161,102 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDetail"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `invalid`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
+            /** @description The caller lacks the role this needs, or a rule refuses it. Codes: `listing_limit_reached`, `permission_denied`. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "listing_limit_reached" | "permission_denied";
+                        };
+                    };
                 };
             };
-            /** @description Not found (also: not visible to the caller). */
-            404: {
+            /** @description The request body is too large. Codes: `payload_too_large`. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description The body's type is not one this accepts. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -4632,67 +5284,102 @@ export interface operations {
                     "application/json": components["schemas"]["Media"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `image_too_large`, `invalid`, `media_limit_reached`, `video_too_long`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "image_too_large" | "invalid" | "media_limit_reached" | "video_too_long";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description The request body is too large. Codes: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description The body's type is not one this accepts. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -4716,67 +5403,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -4805,67 +5485,102 @@ export interface operations {
                     "application/json": components["schemas"]["Media"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `invalid`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description The request body is too large. Codes: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description The body's type is not one this accepts. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -4890,67 +5605,60 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDetail"];
                 };
             };
-            /** @description Invalid input. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -4974,67 +5682,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -5063,67 +5764,116 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDetail"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `invalid`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
+            /** @description The caller lacks the role this needs, or a rule refuses it. Codes: `listing_limit_reached`. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "listing_limit_reached";
+                        };
+                    };
                 };
             };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description The request body is too large. Codes: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description The body's type is not one this accepts. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -5146,67 +5896,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -5229,67 +5972,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -5314,67 +6050,74 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDetail"];
                 };
             };
-            /** @description Invalid input. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description The object's state does not allow this. Codes: `invalid_transition`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_transition";
+                        };
+                    };
+                };
+            };
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -5398,67 +6141,60 @@ export interface operations {
                     "application/json": components["schemas"]["Phone"];
                 };
             };
-            /** @description Invalid input. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`, `phone_hidden`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found" | "phone_hidden";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The reveal limit cannot be checked. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -5486,76 +6222,116 @@ export interface operations {
                     "application/json": components["schemas"]["Report"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `cannot_report_own`, `invalid`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "cannot_report_own" | "invalid";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description already_reported */
+            /** @description The object's state does not allow this. Codes: `already_reported`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "already_reported";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description The request body is too large. Codes: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description The body's type is not one this accepts. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -5580,67 +6356,102 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDetail"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `media_required`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "media_required";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
+            /** @description The caller lacks the role this needs, or a rule refuses it. Codes: `listing_limit_reached`. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "listing_limit_reached";
+                        };
+                    };
                 };
             };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description The object's state does not allow this. Codes: `invalid_transition`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_transition";
+                        };
+                    };
+                };
+            };
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -5648,8 +6459,9 @@ export interface operations {
     listings_feed: {
         parameters: {
             query?: {
+                /** @description Only cards of this category. */
                 category?: "car" | "horse" | "real_estate";
-                /** @description The `next` link's cursor. */
+                /** @description Opaque: the cursor of the previous page's `next` link. */
                 cursor?: string;
                 /** @description From 1; default 20; larger values are capped at 50. */
                 page_size?: number;
@@ -5668,67 +6480,60 @@ export interface operations {
                     "application/json": components["schemas"]["CardPage"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `invalid`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -5750,67 +6555,46 @@ export interface operations {
                     "application/json": components["schemas"]["Profile"];
                 };
             };
-            /** @description Invalid input. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -5831,76 +6615,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description `last_admin`: he is the last admin of a business. */
+            /** @description The object's state does not allow this. Codes: `last_admin`. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "last_admin";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -5926,67 +6694,88 @@ export interface operations {
                     "application/json": components["schemas"]["Profile"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `invalid`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
+            /** @description The request body is too large. Codes: `payload_too_large`. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
                 };
             };
-            /** @description Not found (also: not visible to the caller). */
-            404: {
+            /** @description The body's type is not one this accepts. Codes: `unsupported_media_type`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -6012,76 +6801,88 @@ export interface operations {
                     "application/json": components["schemas"]["Profile"];
                 };
             };
-            /** @description Invalid input; `image_too_large`: more than 25 MP. */
+            /** @description Invalid input. Codes: `image_too_large`, `invalid`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "image_too_large" | "invalid";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
+            /** @description The request body is too large. Codes: `payload_too_large`. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
                 };
             };
-            /** @description Not found (also: not visible to the caller). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description `unsupported_media_type`: not a picture. */
+            /** @description The body's type is not one this accepts. Codes: `unsupported_media_type`. */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -6103,67 +6904,46 @@ export interface operations {
                     "application/json": components["schemas"]["ConsentState"][];
                 };
             };
-            /** @description Invalid input. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -6189,67 +6969,88 @@ export interface operations {
                     "application/json": components["schemas"]["ConsentState"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `consent_required`, `invalid`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "consent_required" | "invalid";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
+            /** @description The request body is too large. Codes: `payload_too_large`. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
                 };
             };
-            /** @description Not found (also: not visible to the caller). */
-            404: {
+            /** @description The body's type is not one this accepts. Codes: `unsupported_media_type`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -6275,67 +7076,88 @@ export interface operations {
                     "application/json": components["schemas"]["Device"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `invalid`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
+            /** @description The request body is too large. Codes: `payload_too_large`. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
                 };
             };
-            /** @description Not found (also: not visible to the caller). */
-            404: {
+            /** @description The body's type is not one this accepts. Codes: `unsupported_media_type`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -6347,7 +7169,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeviceDeleteRequest"];
+            };
+        };
         responses: {
             /** @description Done. */
             204: {
@@ -6356,67 +7182,88 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `invalid`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
+            /** @description The request body is too large. Codes: `payload_too_large`. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
                 };
             };
-            /** @description Not found (also: not visible to the caller). */
-            404: {
+            /** @description The body's type is not one this accepts. Codes: `unsupported_media_type`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -6443,67 +7290,60 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedListingCardList"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `invalid`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -6525,67 +7365,46 @@ export interface operations {
                     "application/json": components["schemas"]["MyInvitation"][];
                 };
             };
-            /** @description Invalid input. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -6608,67 +7427,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -6691,67 +7503,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -6759,12 +7564,13 @@ export interface operations {
     me_listings_list: {
         parameters: {
             query?: {
-                /** @description A business id. */
+                /** @description Only the listings of this business (its id). */
                 business?: string;
                 /** @description The pagination cursor value. */
                 cursor?: string;
                 /** @description Number of results to return per page. */
                 page_size?: number;
+                /** @description Only listings in this status. */
                 status?: "active" | "draft" | "paused" | "pending_review" | "rejected" | "sold";
             };
             header?: never;
@@ -6781,67 +7587,60 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedListingDetailList"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `invalid`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -6867,67 +7666,88 @@ export interface operations {
                     "application/json": components["schemas"]["CodeSent"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `invalid`, `invalid_phone`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid" | "invalid_phone";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
+            /** @description The request body is too large. Codes: `payload_too_large`. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
                 };
             };
-            /** @description Not found (also: not visible to the caller). */
-            404: {
+            /** @description The body's type is not one this accepts. Codes: `unsupported_media_type`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -6953,67 +7773,102 @@ export interface operations {
                     "application/json": components["schemas"]["ProfileWithTokens"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `code_expired`, `invalid`, `invalid_code`, `invalid_phone`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "code_expired" | "invalid" | "invalid_code" | "invalid_phone";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
+            /** @description The object's state does not allow this. Codes: `phone_taken`. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "phone_taken";
+                        };
+                    };
                 };
             };
-            /** @description Not found (also: not visible to the caller). */
-            404: {
+            /** @description The request body is too large. Codes: `payload_too_large`. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description The body's type is not one this accepts. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`, `too_many_attempts`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled" | "too_many_attempts";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -7037,67 +7892,88 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDetail"];
                 };
             };
-            /** @description Invalid input. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
+            /** @description The caller lacks the role this needs, or a rule refuses it. Codes: `permission_denied`. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "permission_denied";
+                        };
+                    };
                 };
             };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description The object's state does not allow this. Codes: `already_decided`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "already_decided";
+                        };
+                    };
+                };
+            };
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -7124,67 +8000,130 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `invalid`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
+            /** @description The caller lacks the role this needs, or a rule refuses it. Codes: `permission_denied`. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "permission_denied";
+                        };
+                    };
                 };
             };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description The object's state does not allow this. Codes: `already_decided`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "already_decided";
+                        };
+                    };
+                };
+            };
+            /** @description The request body is too large. Codes: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description The body's type is not one this accepts. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -7208,67 +8147,74 @@ export interface operations {
                     "application/json": components["schemas"]["HistoryItem"][];
                 };
             };
-            /** @description Invalid input. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
+            /** @description The caller lacks the role this needs, or a rule refuses it. Codes: `permission_denied`. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "permission_denied";
+                        };
+                    };
                 };
             };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -7296,67 +8242,130 @@ export interface operations {
                     "application/json": components["schemas"]["ListingDetail"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `invalid`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
+            /** @description The caller lacks the role this needs, or a rule refuses it. Codes: `permission_denied`. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "permission_denied";
+                        };
+                    };
                 };
             };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description The object's state does not allow this. Codes: `already_decided`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "already_decided";
+                        };
+                    };
+                };
+            };
+            /** @description The request body is too large. Codes: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description The body's type is not one this accepts. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -7383,67 +8392,74 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedQueueItemList"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `invalid`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
+            /** @description The caller lacks the role this needs, or a rule refuses it. Codes: `permission_denied`. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "permission_denied";
+                        };
+                    };
                 };
             };
-            /** @description Not found (also: not visible to the caller). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -7467,157 +8483,60 @@ export interface operations {
                     "application/json": components["schemas"]["Payment"];
                 };
             };
-            /** @description Invalid input. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    payments_webhook: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                provider: "freedompay" | "test";
-            };
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": {
-                    [key: string]: unknown;
-                };
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WebhookAck"];
-                };
-            };
-            /** @description Invalid input. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not authenticated, or the token is not valid. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Throttled; see Retry-After. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -7644,67 +8563,60 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedPromotionList"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `invalid`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -7730,67 +8642,116 @@ export interface operations {
                     "application/json": components["schemas"]["PromotionCreated"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input. Codes: `invalid`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid";
+                        };
+                    };
                 };
             };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `not_authenticated`, `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_authenticated" | "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
+            /** @description Not found (also: not visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "not_found";
+                        };
+                    };
                 };
             };
-            /** @description Throttled; see Retry-After. */
+            /** @description The object's state does not allow this. Codes: `listing_not_active`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "listing_not_active";
+                        };
+                    };
+                };
+            };
+            /** @description The request body is too large. Codes: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description The body's type is not one this accepts. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -7812,67 +8773,46 @@ export interface operations {
                     "application/json": components["schemas"]["Plan"][];
                 };
             };
-            /** @description Invalid input. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not authenticated, or the token is not valid. */
+            /** @description Not authenticated, or the token is not valid: log in or refresh. Codes: `token_not_valid`. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "token_not_valid";
+                        };
+                    };
                 };
             };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -7897,67 +8837,32 @@ export interface operations {
                     "application/json": components["schemas"]["Reference"];
                 };
             };
-            /** @description Invalid input. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not authenticated, or the token is not valid. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The caller lacks the role this needs. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also: not visible to the caller). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Throttled; see Retry-After. */
+            /** @description Throttled; retry after Retry-After seconds. Codes: `throttled`. */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "throttled";
+                        };
+                    };
                 };
             };
-            /** @description Unexpected error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Temporarily unavailable; retry after Retry-After seconds. */
+            /** @description Temporarily unavailable; retry after Retry-After seconds (when sent). Codes: `service_unavailable`. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
                 };
             };
         };

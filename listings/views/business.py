@@ -41,8 +41,9 @@ class BusinessListingsView(APIView):
         parameters=PAGING,
         responses=BusinessListingPageSerializer,
         operation_id="business_listings",
-        description="Active listings for anyone; every status but archived for its members. "
-        "Newest first.",
+        summary="A business's listings",
+        description="Cards of its active listings for anyone; every status but archived, with "
+        "`status`, for its members. Newest first.",
     )
     def get(self, request: Request, pk: Any) -> Response:
         viewer = request.user.pk if request.user.is_authenticated else None

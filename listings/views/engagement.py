@@ -13,7 +13,9 @@ from rest_framework.views import APIView
 from accounts.models import User
 from marketplace.api.client_ip import client_ip
 from marketplace.api.fields import StrictCharField
+from marketplace.api.schema import error_codes
 
+from ..exceptions import AlreadyReported, CannotReportOwn, PhoneHidden
 from ..models import Favorite, Listing, Report, ReportReason
 from ..selectors import favorites_of_user, listing_get_for_viewer
 from ..serializers import ListingCardSerializer
@@ -26,8 +28,6 @@ from ..services.engagement import (
 )
 
 NO_CONTENT = OpenApiResponse(description="Done; nothing to return.")
-# The contract's error shape, for the statuses the schema hook does not add to every operation.
-ERROR = {"$ref": "#/components/schemas/Error"}
 
 
 def _user(request: Request) -> User:
@@ -46,13 +46,26 @@ def count_listing_view(request: Request, listing: Listing) -> None:
 
 
 class FavoriteView(APIView):
-    @extend_schema(request=None, responses={204: NO_CONTENT}, operation_id="listings_favorite")
+    @extend_schema(
+        request=None,
+        responses={204: NO_CONTENT},
+        operation_id="listings_favorite",
+        summary="Favorite a listing",
+        description="Idempotent. A listing the caller cannot see: 404.",
+    )
     def post(self, request: Request, pk: Any) -> Response:
         listing = listing_get_for_viewer(user=request.user, listing_id=pk)
         favorite_add(user=_user(request), listing=listing)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=None, responses={204: NO_CONTENT}, operation_id="listings_unfavorite")
+    @extend_schema(
+        request=None,
+        responses={204: NO_CONTENT},
+        operation_id="listings_unfavorite",
+        summary="Unfavorite a listing",
+        description="Idempotent; works after the listing left the caller's sight (sold, "
+        "paused). Without a favorite, a listing he cannot see is a 404.",
+    )
     def delete(self, request: Request, pk: Any) -> Response:
         # A favorite can be removed after its listing left the caller's sight (sold, paused):
         # he knows that one exists. Without a favorite, a listing he cannot see is a 404.
@@ -73,7 +86,11 @@ class MyFavoritesView(ListAPIView):
         # `-created_at` of the favorite, i.e. by when each listing was favorited.
         return favorites_of_user(user=_user(self.request))
 
-    @extend_schema(operation_id="me_favorites")
+    @extend_schema(
+        operation_id="me_favorites",
+        summary="The caller's favorites",
+        description="Cards of the favorited listings he may still see, the latest favorited first.",
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.list(request, *args, **kwargs)
 
@@ -90,12 +107,14 @@ class PhoneSerializer(serializers.Serializer):
 class PhoneRevealView(APIView):
     @extend_schema(
         request=None,
-        responses={
-            200: PhoneSerializer,
-            503: OpenApiResponse(ERROR, description="The reveal limit cannot be checked."),
-        },
+        responses={200: PhoneSerializer},
         operation_id="listings_phone",
+        summary="Reveal the seller's phone",
+        description="The business's phone for a business listing. With `hide_phone`: 404 "
+        "`phone_hidden` (chat only). Each reveal is counted for the seller's statistics; at "
+        "most 30 per user an hour (429); 503 when that limit cannot be checked.",
     )
+    @error_codes(PhoneHidden)
     def post(self, request: Request, pk: Any) -> Response:
         phone = listing_reveal_phone(user=_user(request), listing_id=pk)
         return Response(PhoneSerializer({"phone": phone}).data)
@@ -118,12 +137,13 @@ class ReportView(APIView):
 
     @extend_schema(
         request=ReportCreateSerializer,
-        responses={
-            201: ReportSerializer,
-            409: OpenApiResponse(ERROR, description="already_reported"),
-        },
+        responses={201: ReportSerializer},
         operation_id="listings_report",
+        summary="Report a listing",
+        description="For the moderators. A second report by the same user: "
+        "`already_reported`; reporting one's own listing: `cannot_report_own`.",
     )
+    @error_codes(AlreadyReported, CannotReportOwn)
     def post(self, request: Request, pk: Any) -> Response:
         # Who may see it first: a listing the caller cannot see is a 404 whatever the body.
         listing = listing_get_for_viewer(user=request.user, listing_id=pk)

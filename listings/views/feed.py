@@ -22,7 +22,9 @@ DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 50
 
 PAGING = [
-    OpenApiParameter("cursor", str, description="The `next` link's cursor."),
+    OpenApiParameter(
+        "cursor", str, description="Opaque: the cursor of the previous page's `next` link."
+    ),
     OpenApiParameter(
         "page_size", int, description="From 1; default 20; larger values are capped at 50."
     ),
@@ -58,9 +60,18 @@ class FeedView(APIView):
     permission_classes = (AllowAny,)
 
     @extend_schema(
-        parameters=[OpenApiParameter("category", enum=Category.values), *PAGING],
+        parameters=[
+            OpenApiParameter(
+                "category", enum=Category.values, description="Only cards of this category."
+            ),
+            *PAGING,
+        ],
         responses=CardPageSerializer,
         operation_id="listings_feed",
+        summary="The vertical video feed",
+        description="Cards of active listings: those with a live boost first, then the rest, "
+        "newest published first within each. The cursor pins the moment the scroll began, so "
+        "no card repeats or is skipped while the user scrolls.",
     )
     def get(self, request: Request) -> Response:
         filters = _filters(FeedFiltersSerializer, request)

@@ -11,7 +11,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from business.models import Business
+from marketplace.api.schema import error_codes
 
+from ..exceptions import (
+    InvalidTransition,
+    ListingLimitReached,
+    MediaRequired,
+    NotABusinessSeller,
+)
 from ..models import Listing, Status
 from ..selectors import (
     listing_get_for_editor,
@@ -53,6 +60,10 @@ class ListingViewSet(viewsets.GenericViewSet):
         parameters=[SearchFiltersSerializer, *PAGING],
         responses=CardPageSerializer,
         operation_id="listings_search",
+        summary="Search active listings",
+        description="Cards, newest published first unless `ordering` says otherwise. Unknown "
+        "choice values and impossible ranges (`price_min` above `price_max`) are a 400, not an "
+        "empty page.",
     )
     def list(self, request: Request) -> Response:
         return feed.search(request)
@@ -80,7 +91,13 @@ class ListingViewSet(viewsets.GenericViewSet):
         request=ListingCreateSerializer,
         responses={200: ListingDetailSerializer, 201: ListingDetailSerializer},
         operation_id="listings_create",
+        summary="Create a listing (a draft)",
+        description="201 `draft`; a repeated `client_id` answers the first listing (200). A "
+        "user holds at most 5 personal listings in `draft`, `pending_review` or `active`: "
+        "the 6th is `listing_limit_reached`. `business_id` needs that business's admin or "
+        "seller role (`permission_denied`).",
     )
+    @error_codes(ListingLimitReached, NotABusinessSeller)
     def create(self, request: Request) -> Response:
         serializer = ListingCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -101,7 +118,13 @@ class ListingViewSet(viewsets.GenericViewSet):
         )
         return self._answer(listing, code=status.HTTP_201_CREATED if created else 200)
 
-    @extend_schema(responses=ListingDetailSerializer, operation_id="listings_retrieve")
+    @extend_schema(
+        responses=ListingDetailSerializer,
+        operation_id="listings_retrieve",
+        summary="A listing",
+        description="Active listings for all; any status for its seller side and moderators. "
+        "Anyone else: 404. Counts a view.",
+    )
     def retrieve(self, request: Request, pk: Any = None) -> Response:
         listing = listing_get_for_viewer(user=request.user, listing_id=pk)
         count_listing_view(request, listing)
@@ -111,7 +134,12 @@ class ListingViewSet(viewsets.GenericViewSet):
         request=ListingUpdateSerializer,
         responses=ListingDetailSerializer,
         operation_id="listings_update",
+        summary="Edit a listing",
+        description="Seller side only. Changing the text, price, details or media of an "
+        "active (or paused) listing sends it back to `pending_review`, as does a place that is "
+        "not in the reference list; that may pass the quota (`listing_limit_reached`).",
     )
+    @error_codes(ListingLimitReached)
     def partial_update(self, request: Request, pk: Any = None) -> Response:
         listing = self._editable(pk)
         serializer = ListingUpdateSerializer(
@@ -125,18 +153,37 @@ class ListingViewSet(viewsets.GenericViewSet):
         )
         return self._answer(listing)
 
-    @extend_schema(responses={204: OpenApiResponse(description="Archived.")})
+    @extend_schema(
+        responses={204: OpenApiResponse(description="Archived.")},
+        summary="Delete a listing",
+        description="Seller side only: archived, from any status; kept for moderation history, "
+        "never shown.",
+    )
     def destroy(self, request: Request, pk: Any = None) -> Response:
         listing_archive(listing=self._editable(pk), actor=request.user)  # type: ignore[arg-type]
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=None, responses=ListingDetailSerializer)
+    @extend_schema(
+        request=None,
+        responses=ListingDetailSerializer,
+        summary="Submit a listing for review",
+        description="`draft` or `rejected` → `pending_review`. Needs a video or an image "
+        "(`media_required`); other statuses: `invalid_transition`; past the quota: "
+        "`listing_limit_reached`.",
+    )
+    @error_codes(MediaRequired, InvalidTransition, ListingLimitReached)
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: Any = None) -> Response:
         listing = listing_submit(listing=self._editable(pk), actor=request.user)  # type: ignore[arg-type]
         return self._answer(listing)
 
-    @extend_schema(request=None, responses=ListingDetailSerializer)
+    @extend_schema(
+        request=None,
+        responses=ListingDetailSerializer,
+        summary="Mark a listing sold",
+        description="`active` → `sold`; any other status: `invalid_transition`.",
+    )
+    @error_codes(InvalidTransition)
     @action(detail=True, methods=["post"], url_path="mark-sold")
     def mark_sold(self, request: Request, pk: Any = None) -> Response:
         listing = listing_mark_sold(listing=self._editable(pk), actor=request.user)  # type: ignore[arg-type]
@@ -152,9 +199,18 @@ class MyListingsFilter(serializers.Serializer):
 
 @extend_schema(
     parameters=[
-        OpenApiParameter("status", enum=[s for s in Status.values if s != Status.ARCHIVED]),
-        OpenApiParameter("business", type=str, description="A business id."),
-    ]
+        OpenApiParameter(
+            "status",
+            enum=[s for s in Status.values if s != Status.ARCHIVED],
+            description="Only listings in this status.",
+        ),
+        OpenApiParameter(
+            "business", type=str, description="Only the listings of this business (its id)."
+        ),
+    ],
+    summary="The caller's listings",
+    description="His personal listings and those of his businesses, in every status but "
+    "archived, newest first.",
 )
 class MyListingsView(ListAPIView):
     serializer_class = ListingDetailSerializer

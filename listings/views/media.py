@@ -9,8 +9,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.exceptions import ImageTooLarge
 from marketplace.api.parsers import JSONParser
+from marketplace.api.schema import error_codes
 
+from ..exceptions import MediaLimitReached, VideoTooLong
 from ..models import MediaKind
 from ..selectors import listing_get_for_editor
 from ..serializers import MediaSerializer
@@ -53,7 +56,15 @@ class ListingMediaView(APIView):
         request={"multipart/form-data": MediaUploadSerializer},
         responses={201: MediaSerializer},
         operation_id="listings_media_create",
+        summary="Upload a video, photo or 360° panorama",
+        description="Seller side only. The type is read from the bytes (415); too big: 413. "
+        "A video over 180 s or 10,800 frames: `video_too_long` (with `max_duration_s`); a "
+        "picture over 40 MP: `image_too_large` (with `max_pixels`); at most 1 video, 20 images "
+        "and 5 panoramas: `media_limit_reached`. A video's poster, duration and H.264 "
+        "rendition are made in the background. A 503 when the server is busy decoding other "
+        "pictures: send it again shortly.",
     )
+    @error_codes(VideoTooLong, ImageTooLarge, MediaLimitReached)
     def post(self, request: Request, listing_id: Any) -> Response:
         listing = listing_get_for_editor(user=request.user, listing_id=listing_id)
         data = _valid(MediaUploadSerializer, request)
@@ -74,6 +85,8 @@ class ListingMediaItemView(APIView):
         request=MediaMoveSerializer,
         responses=MediaSerializer,
         operation_id="listings_media_move",
+        summary="Move a media item",
+        description="Seller side only: the item takes `position`, the others shift.",
     )
     def patch(self, request: Request, listing_id: Any, media_id: Any) -> Response:
         listing = listing_get_for_editor(user=request.user, listing_id=listing_id)
@@ -89,6 +102,8 @@ class ListingMediaItemView(APIView):
     @extend_schema(
         responses={204: OpenApiResponse(description="Deleted, with its files.")},
         operation_id="listings_media_delete",
+        summary="Delete a media item",
+        description="Seller side only; the item's files go with it.",
     )
     def delete(self, request: Request, listing_id: Any, media_id: Any) -> Response:
         listing = listing_get_for_editor(user=request.user, listing_id=listing_id)

@@ -88,6 +88,10 @@ class ReferenceView(APIView):
             )
         ],
         operation_id="reference",
+        summary="Choice and suggestion lists",
+        description="Every choice list with localized labels, and the suggestion lists (car "
+        "makes and models, horse breeds, regions and cities, building series) that free-text "
+        "fields accept but do not require. Public and cacheable for an hour.",
     )
     def get(self, request: Request) -> Response:
         response = Response(ReferenceSerializer(reference_data()).data)

@@ -307,7 +307,7 @@ REST_FRAMEWORK = {
         "business_create": env_str("THROTTLE_BUSINESS_CREATE_RATE", "3/day"),
     },
     "EXCEPTION_HANDLER": "marketplace.api.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "marketplace.api.schema.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -336,7 +336,6 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "marketplace.api.schema.add_error_responses",
     ],
     # Swagger UI and ReDoc from the project's own static files (drf-spectacular-sidecar): the
     # docs work with no internet, and the pages load nothing from another site.
