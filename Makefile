@@ -58,6 +58,7 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports --no-cache
 
 # The system packages the suite needs: installed when run as root, else named with the command.
 system-deps:
@@ -68,7 +69,7 @@ test: system-deps lint
 	env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=marketplace.settings.local \
 		$(PY) manage.py makemigrations --check --dry-run
 	$(COMPOSE_CHECK_ENV) docker-compose config -q
-	$(VENV)/bin/pytest -n 2
+	$(VENV)/bin/pytest -n 2 --durations=20
 
 # One worker per queue, as in docker-compose.yml, so a video's encode never holds up a login
 # SMS; beat runs in the `default` one. When one stops, the others are stopped too.

@@ -22,8 +22,8 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from marketplace.api.client_ip import client_ip
-from marketplace.api.errors import RateLimited, ServiceUnavailable, error_body
+from core.client_ip import client_ip
+from core.errors import RateLimited, ServiceUnavailable, error_body
 
 from .phone import normalize_phone
 from .ratelimit import Limit, hit

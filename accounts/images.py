@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from marketplace.api.errors import DomainError, ServiceUnavailable
+from core.errors import DomainError, ServiceUnavailable
 
 from .exceptions import ImageTooLarge, PayloadTooLarge, UnsupportedMedia
 

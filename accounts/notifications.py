@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import translation
 
-from marketplace.celery import enqueue_on_commit
+from core.tasks import enqueue_on_commit
 
 from .models import Device, User
 

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
-from marketplace.api.errors import RateLimited, ServiceUnavailable
+from core.errors import RateLimited, ServiceUnavailable
 
 from .models import RateCounter
 

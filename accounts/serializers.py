@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
-from marketplace.api.fields import StrictCharField
+from core.fields import StrictCharField
 
 from . import hooks
 from .models import ConsentKind, DevicePlatform, Language, Role, User

@@ -3,9 +3,9 @@
 import logging
 from typing import Any
 
-from celery import Task
+from celery import Task, shared_task
 
-from marketplace.celery import ExternalCallTask, app
+from core.tasks import ExternalCallTask
 
 from .models import Device
 from .push import PushMessage, PushTemporaryError, send_push
@@ -27,7 +27,7 @@ class SmsTask(ExternalCallTask):
         return super().apply_async(args, kwargs, **options)
 
 
-@app.task(
+@shared_task(
     name="accounts.send_sms",
     base=SmsTask,
     bind=True,
@@ -45,7 +45,7 @@ def send_sms_task(self: Task, *, phone: str, text: str) -> None:
         logger.error("SMS to %s rejected, not retried: %s", mask_phone(phone), exc)
 
 
-@app.task(
+@shared_task(
     name="accounts.send_push",
     base=ExternalCallTask,
     autoretry_for=(PushTemporaryError, *ExternalCallTask.autoretry_for),

@@ -10,8 +10,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken
 
-from marketplace.api.client_ip import client_ip
-from marketplace.api.schema import TOKEN_NOT_VALID, error_codes
+from core.client_ip import client_ip
+from core.schema import TOKEN_NOT_VALID, error_codes
 
 from .authentication import JWTAuthentication
 from .exceptions import (

@@ -14,10 +14,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_audit import AuditedModelAdmin, ReadOnly, ReadOnlyAdmin
+from accounts.admin_offers import OfferAdmin
 from accounts.models import User
 from accounts.phone import normalize_phone
-from marketplace.api.errors import DomainError
-from marketplace.offers_admin import OfferAdmin
+from core.errors import DomainError
 
 from .models import (
     Business,

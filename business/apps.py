@@ -10,7 +10,7 @@ class BusinessConfig(AppConfig):
     def ready(self) -> None:
         from accounts import hooks
         from accounts.demo import register_demo_accounts, register_demo_seeder
-        from marketplace.metrics import register_scrape_gauges
+        from core.metrics import register_scrape_gauges
 
         from . import tasks  # noqa: F401 - registered in every process
         from .demo import demo_business_accounts, seed_businesses

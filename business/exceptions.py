@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from accounts.exceptions import LastAdmin
-from marketplace.api.errors import DomainError
+from core.errors import DomainError
 
 __all__ = ("LastAdmin", "NotBusinessAdmin")
 

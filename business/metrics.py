@@ -3,7 +3,7 @@ from collections.abc import Iterable
 from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily
 
-from marketplace.metrics import cached_figures
+from core.metrics import cached_figures
 
 from .reports import business_figures
 

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.offers import Offer
+from core.offers import Offer
 
 
 class SubscriptionStatus(models.TextChoices):

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.http import Http404
 
-from marketplace.api.ids import uuid_or_404
+from core.ids import uuid_or_404
 
 from .exceptions import NotBusinessAdmin
 from .models import Business, MemberRole, Membership

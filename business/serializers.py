@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import BUSINESS_ROLES, PhoneInputField
-from marketplace.api.fields import StrictCharField
+from core.fields import StrictCharField
 
 from . import hooks
 from .models import Business, InvitationStatus, SubscriptionPlan, SubscriptionStatus

@@ -1,11 +1,11 @@
 """Periodic sweep (scheduled in CELERY_BEAT_SCHEDULE): safe to run twice at once."""
 
-from marketplace.celery import app
+from celery import shared_task
 
 from .services.subscriptions import subscriptions_lapse
 
 
-@app.task(name="business.lapse_subscriptions")
+@shared_task(name="business.lapse_subscriptions")
 def lapse_subscriptions_task() -> dict[str, int]:
     """Every 10 minutes: ended periods turn `past_due`, and `canceled` after the grace period."""
     lapsed = subscriptions_lapse()

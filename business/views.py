@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from accounts.exceptions import ImageTooLarge, InvalidPhone, LastAdmin
 from accounts.models import User
-from marketplace.api.schema import error_codes
+from core.schema import error_codes
 
 from .exceptions import NotBusinessAdmin
 from .models import Business

@@ -33,7 +33,7 @@ from accounts.authentication import JWTAuthentication
 from accounts.models import User
 from accounts.selectors import login_session_user
 from accounts.tokens import SESSION_CLAIM, TOKEN_VERSION_CLAIM
-from marketplace.api.errors import MESSAGES, DomainError, flatten_fields, is_database_unavailable
+from core.errors import MESSAGES, DomainError, flatten_fields, is_database_unavailable
 
 from . import events, presence
 from .metrics import connections_open

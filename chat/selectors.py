@@ -13,8 +13,8 @@ from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 
 from business.models import MemberRole, Membership
+from core.ids import uuid_or_404
 from listings.permissions import seller_side_ids
-from marketplace.api.ids import uuid_or_404
 
 from .models import Block, Message, ReadState, Side, Thread
 

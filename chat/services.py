@@ -19,12 +19,12 @@ from accounts.models import User
 from accounts.notifications import notify_user
 from accounts.ratelimit import Limit, hit
 from accounts.services import audit_record
+from core.errors import DomainError
+from core.ids import uuid_or_404
+from core.inserts import insert_unless_present
 from listings.models import Listing, Status
 from listings.permissions import listings_visible_to
 from listings.selectors import listing_is_seller_side
-from marketplace.api.errors import DomainError
-from marketplace.api.ids import uuid_or_404
-from marketplace.inserts import insert_unless_present
 
 from . import events, presence
 from .exceptions import Blocked, CannotMessageSelf

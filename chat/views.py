@@ -9,8 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from marketplace.api.pagination import CursorPagination
-from marketplace.api.schema import NOT_FOUND, error_codes
+from core.pagination import CursorPagination
+from core.schema import NOT_FOUND, error_codes
 
 from .exceptions import Blocked, CannotMessageSelf
 from .selectors import messages_of_thread, thread_for_list, thread_get_for_participant, thread_list

@@ -16,7 +16,7 @@ class ListingsConfig(AppConfig):
             register_demo_seeder,
         )
         from business import hooks as business_hooks
-        from marketplace.metrics import register_scrape_gauges
+        from core.metrics import register_scrape_gauges
 
         from . import price_tasks, tasks  # noqa: F401 - registered in every process
         from .demo import SELLERS, listing_facts, seed_demo_seller_and_buyer, seed_listings

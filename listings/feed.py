@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 
-from marketplace.db import Values, prepared_rows
+from core.db import Values, prepared_rows
 
 from .cards import Row, card_rows
 from .models import Listing, Status

@@ -4,7 +4,7 @@ from django.db.models import Count
 from prometheus_client import Counter
 from prometheus_client.core import GaugeMetricFamily
 
-from marketplace.metrics import cached_figures
+from core.metrics import cached_figures
 
 from .models import Category, Listing, Status
 

@@ -1,8 +1,8 @@
-from marketplace.celery import app
+from celery import shared_task
 
 from .services.prices import listings_recompute_prices
 
 
-@app.task(name="listings.recompute_prices")
+@shared_task(name="listings.recompute_prices")
 def recompute_prices_task() -> int:
     return listings_recompute_prices()

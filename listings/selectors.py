@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from business.models import UNCAPPED_STATUSES, Business
 from business.permissions import business_get_public
-from marketplace.api.ids import uuid_or_404
+from core.ids import uuid_or_404
 
 from .models import (
     QUOTA_STATUSES,

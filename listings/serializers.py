@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
-from marketplace.api.fields import StrictCharField
+from core.fields import StrictCharField
 
 from .cards import CardBuilder, card_of, row_of
 from .models import (

@@ -3,13 +3,15 @@
 from datetime import timedelta
 from typing import Any
 
-from marketplace.celery import ExternalCallTask, app
+from celery import shared_task
+
+from core.tasks import ExternalCallTask
 
 from .selectors import media_pending_videos
 from .services.media import ENCODE_TIMEOUT_S, media_process_video
 
 
-@app.task(
+@shared_task(
     name="listings.process_video",
     base=ExternalCallTask,  # acks late, retries when the storage (S3) cannot be reached
     # Above ffmpeg's own timeout, so a stuck encode ends as `failed` rather than killed.
@@ -20,7 +22,7 @@ def process_video_task(*, media_id: Any) -> None:
     media_process_video(media_id=media_id)
 
 
-@app.task(name="listings.requeue_pending_videos")
+@shared_task(name="listings.requeue_pending_videos")
 def requeue_pending_videos_task() -> int:
     """The sweep behind the Redis policy: videos whose processing was never enqueued (the
     broker was down after the upload committed) are sent again. Processing is idempotent."""

@@ -10,7 +10,7 @@ django_http = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from chat.routing import websocket_urlpatterns  # noqa: E402
-from marketplace.api.body_limit import BodyLimitMiddleware  # noqa: E402
+from core.body_limit import BodyLimitMiddleware  # noqa: E402
 from marketplace.ws import MobileFriendlyOriginValidator, allowed_origins  # noqa: E402
 
 application = ProtocolTypeRouter(

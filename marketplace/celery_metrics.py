@@ -14,7 +14,7 @@ from celery.signals import task_postrun, task_prerun, worker_ready
 from django.conf import settings
 from prometheus_client import Counter, Histogram
 
-from marketplace.metrics import metrics_registry
+from core.metrics import metrics_registry
 
 logger = logging.getLogger(__name__)
 

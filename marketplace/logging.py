@@ -32,7 +32,7 @@ def _redact_event(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str
 
 
 def _add_request_context(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
-    from marketplace.api.request_context import current_request_id, current_route, route_of
+    from core.request_context import current_request_id, current_route, route_of
 
     # Django logs 4xx responses after the middleware has let go of the request; the request it
     # passes along still carries the id and the route.

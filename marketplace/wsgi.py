@@ -7,6 +7,6 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings.local")
 django_http = get_wsgi_application()
 
-from marketplace.api.body_limit import WSGIBodyLimitMiddleware  # noqa: E402
+from core.body_limit import WSGIBodyLimitMiddleware  # noqa: E402
 
 application = WSGIBodyLimitMiddleware(django_http)

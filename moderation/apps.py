@@ -9,7 +9,7 @@ class ModerationConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import hooks
-        from marketplace.metrics import register_scrape_gauges
+        from core.metrics import register_scrape_gauges
 
         from . import tasks  # noqa: F401 - registered in every process
         from .metrics import queue_gauges

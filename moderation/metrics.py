@@ -4,7 +4,7 @@ from django.utils import timezone
 from prometheus_client import Counter
 from prometheus_client.core import GaugeMetricFamily
 
-from marketplace.metrics import cached_figures
+from core.metrics import cached_figures
 
 from .reports import queue_figures
 

@@ -3,9 +3,9 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.fields import StrictCharField
 from listings.models import Listing
 from listings.serializers import ListingDetailSerializer
-from marketplace.api.fields import StrictCharField
 
 from .models import RejectReason
 

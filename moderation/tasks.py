@@ -3,12 +3,12 @@
 from datetime import timedelta
 from typing import Any
 
-from marketplace.celery import app
+from celery import shared_task
 
 from .services import listings_missing_precheck, moderation_precheck
 
 
-@app.task(
+@shared_task(
     name="moderation.precheck_listing",
     acks_late=True,
     reject_on_worker_lost=True,
@@ -25,7 +25,7 @@ def precheck_listing_task(*, listing_id: Any) -> None:
     moderation_precheck(listing_id=listing_id)
 
 
-@app.task(name="moderation.requeue_missing_prechecks")
+@shared_task(name="moderation.requeue_missing_prechecks")
 def requeue_missing_prechecks_task() -> int:
     """The sweep behind the Redis policy: listings in review whose pre-check never ran."""
     missing = listings_missing_precheck(older_than=timedelta(minutes=5))

@@ -8,11 +8,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from core.pagination import CursorPagination
+from core.schema import error_codes
 from listings.models import Listing
 from listings.selectors import listing_get_for_viewer
 from listings.serializers import ListingDetailSerializer
-from marketplace.api.pagination import CursorPagination
-from marketplace.api.schema import error_codes
 
 from .exceptions import AlreadyDecided
 from .permissions import IsModerator

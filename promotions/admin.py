@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_audit import ReadOnlyAdmin
-from marketplace.offers_admin import OfferAdmin
+from accounts.admin_offers import OfferAdmin
 
 from .models import Payment, PaymentEvent, Plan, Promotion
 from .services.payments import payment_mark_refunded

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.api.errors import MESSAGES, DomainError
+from core.errors import MESSAGES, DomainError
 
 
 class ListingNotActive(DomainError):

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.offers import Offer
+from core.offers import Offer
 
 
 class Plan(Offer):

@@ -5,7 +5,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
-from marketplace.api.ids import uuid_or_404
+from core.ids import uuid_or_404
 
 from .models import Payment, Plan, Promotion
 

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from marketplace.api.fields import StrictCharField
+from core.fields import StrictCharField
 
 from .models import Payment, PaymentStatus, Plan, Promotion, PromotionStatus
 from .selectors import plans_on_sale

@@ -26,7 +26,7 @@ from business.services.subscriptions import (
     subscription_order_paid,
     subscription_order_refunded,
 )
-from marketplace.api.schema import error_codes
+from core.schema import error_codes
 
 from .models import Payment
 from .serializers import CheckoutPaymentSerializer

@@ -14,10 +14,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.client_ip import is_local_caller
+from core.errors import DomainError
+from core.schema import NOT_FOUND, error_codes
 from listings.selectors import listing_get_for_editor
-from marketplace.api.client_ip import is_local_caller
-from marketplace.api.errors import DomainError
-from marketplace.api.schema import NOT_FOUND, error_codes
 
 from .exceptions import ListingNotActive, SignatureInvalid
 from .models import Payment, PaymentStatus, Promotion

@@ -14,7 +14,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.models import User
-from marketplace.api.errors import DomainError, ServiceUnavailable
+from core.errors import DomainError, ServiceUnavailable
 from marketplace.api.views import ApiNotFoundView
 
 

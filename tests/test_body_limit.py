@@ -19,9 +19,9 @@ from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from PIL import Image
 
 from accounts.tokens import issue_tokens
+from core import body_limit
+from core.body_limit import WSGIBodyLimitMiddleware
 from marketplace import wsgi
-from marketplace.api import body_limit
-from marketplace.api.body_limit import WSGIBodyLimitMiddleware
 from marketplace.asgi import application
 from tests.factories import UserFactory
 

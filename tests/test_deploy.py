@@ -63,7 +63,7 @@ def read_by_our_code() -> str:
     """The text of everything that reads the environment: the settings (through env.py, by
     quoted name) and the deploy scripts ($NAME / ${NAME...})."""
     sources = [*REPO.glob("marketplace/settings/*.py"), *REPO.glob("deploy/*.sh")]
-    sources.append(REPO / "marketplace" / "metrics.py")  # PROMETHEUS_MULTIPROC_DIR
+    sources.append(REPO / "core" / "metrics.py")  # PROMETHEUS_MULTIPROC_DIR
     return "\n".join(path.read_text() for path in sources)
 
 

@@ -13,8 +13,9 @@ from channels_redis.core import RedisChannelLayer
 from django.conf import settings
 from django.db import transaction
 
-from marketplace import celery as celery_module
-from marketplace.celery import app, enqueue_on_commit
+from core import tasks as core_tasks
+from core.tasks import enqueue_on_commit
+from marketplace.celery import app
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -124,7 +125,7 @@ def test_an_enqueue_with_the_broker_down_is_logged_not_raised(
     def never(marker: str) -> None:
         raise AssertionError("must not run")
 
-    monkeypatch.setattr(celery_module, "app", dead)
+    monkeypatch.setattr(core_tasks, "current_app", dead)
     enqueue_on_commit("tests.record_call_lost", marker="lost")
 
     assert "Could not enqueue tests.record_call_lost; its sweep will retry" in caplog.text

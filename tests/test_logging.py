@@ -13,8 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from django.test import Client
 from django.urls import path, resolve
 
+from core.request_context import reset_request_id, set_request_id
 from marketplace.api.middleware import redact_query
-from marketplace.api.request_context import reset_request_id, set_request_id
 from marketplace.logging import build_logging_config, redact
 
 pytestmark = pytest.mark.django_db

@@ -20,10 +20,10 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from accounts.tokens import issue_tokens
+from core import metrics as marketplace_metrics
 from listings.models import Listing, Status
 from listings.tests.conftest import CAR, HORSE, client_for
 from marketplace import celery_metrics
-from marketplace import metrics as marketplace_metrics
 from marketplace.celery import app
 from tests.factories import UserFactory
 from tests.test_operations import REPO_ROOT, UNREACHABLE_REDIS, sample_value
@@ -292,7 +292,7 @@ import django
 
 django.setup()
 from marketplace.celery import app
-from marketplace.metrics import metrics_registry
+from core.metrics import metrics_registry
 import prometheus_client
 
 
@@ -404,7 +404,7 @@ import django
 
 django.setup()
 from django.db import connection
-from marketplace.metrics import metrics_registry
+from core.metrics import metrics_registry
 import prometheus_client
 
 if sys.argv[1] == "query":

@@ -14,8 +14,8 @@ from django.db.utils import ConnectionHandler, OperationalError
 from django.test import Client, RequestFactory
 from prometheus_client.parser import text_string_to_metric_families
 
+from core.client_ip import client_ip, is_loopback
 from marketplace.api import views
-from marketplace.api.client_ip import client_ip, is_loopback
 from tests.helpers import assert_error
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""marketplace.db.prepared_rows: compiled once per shape, then the same rows as the queryset."""
+"""core.db.prepared_rows: compiled once per shape, then the same rows as the queryset."""
 
 from datetime import timedelta
 from typing import Any
@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import AuditEntry, User
-from marketplace import db
+from core import db
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -98,7 +98,7 @@ def test_the_default_rates_are_the_documented_ones() -> None:
         assert rates[scope] == value
         number, period = value.split("/")
         assert re.search(rf"\b{number} an? {period}\b", section), (scope, value)
-    assert "marketplace.api.throttling.ScopedRateThrottle" in [
+    assert "core.throttling.ScopedRateThrottle" in [
         f"{cls.__module__}.{cls.__name__}" for cls in api_settings.DEFAULT_THROTTLE_CLASSES
     ]
     for name in ("ADMIN_LOGIN_PER_IP_PER_HOUR", "ADMIN_LOGIN_PER_ACCOUNT_PER_HOUR"):

@@ -30,7 +30,7 @@ def test_the_api_keeps_serving_when_the_throttle_store_is_down(caplog: Any) -> N
 
 
 def test_throttles_still_count_when_the_store_is_up(monkeypatch: pytest.MonkeyPatch) -> None:
-    from marketplace.api.throttling import AnonRateThrottle
+    from core.throttling import AnonRateThrottle
 
     # The rates are read into the class at import; patch them there (and only for this test).
     monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "3/min", "user": "3/min"})
@@ -43,7 +43,7 @@ def test_throttles_still_count_when_the_store_is_up(monkeypatch: pytest.MonkeyPa
 def test_anonymous_callers_are_held_by_the_anonymous_rate_alone(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from marketplace.api.throttling import AnonRateThrottle, UserRateThrottle
+    from core.throttling import AnonRateThrottle, UserRateThrottle
 
     rates = {"anon": "3/min", "user": "1/min"}
     monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", rates)

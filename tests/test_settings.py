@@ -127,7 +127,7 @@ def test_local_settings_accept_the_emulator_and_lan_hosts_unless_allowed_hosts_i
 def test_eager_tasks_under_local_settings_log_no_line_each_and_no_broker_warning() -> None:
     result = django_shell(
         {"DJANGO_SETTINGS_MODULE": "marketplace.settings.local", "SMS_BACKEND": "console"},
-        "from marketplace.celery import enqueue_on_commit\n"
+        "from core.tasks import enqueue_on_commit\n"
         "enqueue_on_commit('accounts.send_sms', phone='+996700000009', text='Code 123456')",
     )
 

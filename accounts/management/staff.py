@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 
 from accounts.models import User
 from accounts.phone import normalize_phone
-from marketplace.api.request_context import reset_request_id, set_request_id
+from core.request_context import reset_request_id, set_request_id
 
 
 def user_by_phone(raw: str) -> User:

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.db import models
 
-from marketplace.api.request_context import current_request_id
+from core.request_context import current_request_id
 
 from ..models import AuditEntry
 

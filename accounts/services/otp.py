@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from marketplace.celery import enqueue_on_commit
+from core.tasks import enqueue_on_commit
 
 from ..exceptions import CodeExpired, InvalidCode, InvalidPhone, TooManyAttempts
 from ..models import CodePurpose, LoginSession, PhoneCode, User

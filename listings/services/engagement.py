@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.ratelimit import Limit, hit
 from accounts.services import audit_record
-from marketplace.inserts import insert_unless_present
+from core.inserts import insert_unless_present
 
 from ..exceptions import AlreadyReported, CannotReportOwn, PhoneHidden
 from ..models import Favorite, Listing, Report

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import audit_record
 from business.models import Business, Membership
-from marketplace.celery import enqueue_on_commit
+from core.tasks import enqueue_on_commit
 
 from ..exceptions import InvalidTransition, MediaRequired, NotABusinessSeller
 from ..lifecycle import TRANSITIONS, can_move

@@ -36,7 +36,7 @@ from accounts.exceptions import PayloadTooLarge
 from accounts.images import open_picture
 from accounts.models import User
 from accounts.services import audit_record
-from marketplace.celery import enqueue_on_commit
+from core.tasks import enqueue_on_commit
 
 from ..exceptions import MediaLimitReached, UnsupportedMediaType, VideoTooLong
 from ..models import Listing, ListingMedia, MediaKind, MediaProcessing, Status

@@ -8,7 +8,7 @@ from django.db.models.functions import Round
 
 from accounts.models import User
 from accounts.services import audit_record
-from marketplace.celery import enqueue_on_commit
+from core.tasks import enqueue_on_commit
 
 from ..models import Currency, ExchangeRate, Listing
 from ..money import current_rates

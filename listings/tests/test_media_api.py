@@ -17,9 +17,9 @@ from PIL import ExifTags, Image, ImageCms, ImageFile
 
 from accounts.models import AuditEntry
 from business.models import Business
+from core.body_limit import body_limit_for
 from listings.models import Listing, ListingMedia
 from listings.tests.conftest import client_for, create
-from marketplace.api.body_limit import body_limit_for
 from tests.helpers import assert_error, flat_png, run_concurrently
 
 pytestmark = pytest.mark.django_db

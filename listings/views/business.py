@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketplace.api.pagination import CursorPagination
+from core.pagination import CursorPagination
 
 from ..cards import CardBuilder, card_rows
 from ..models import Listing

@@ -11,9 +11,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from marketplace.api.client_ip import client_ip
-from marketplace.api.fields import StrictCharField
-from marketplace.api.schema import error_codes
+from core.client_ip import client_ip
+from core.fields import StrictCharField
+from core.schema import error_codes
 
 from ..exceptions import AlreadyReported, CannotReportOwn, PhoneHidden
 from ..models import Favorite, Listing, Report, ReportReason

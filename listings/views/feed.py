@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from marketplace.api.pagination import parse_page_size
+from core.pagination import parse_page_size
 
 from ..cards import CardBuilder
 from ..feed import Cursor, Page, feed_page, search_page

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from business.models import Business
-from marketplace.api.schema import error_codes
+from core.schema import error_codes
 
 from ..exceptions import (
     InvalidTransition,

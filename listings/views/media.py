@@ -10,8 +10,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.exceptions import ImageTooLarge
-from marketplace.api.parsers import JSONParser
-from marketplace.api.schema import error_codes
+from core.parsers import JSONParser
+from core.schema import error_codes
 
 from ..exceptions import MediaLimitReached, VideoTooLong
 from ..models import MediaKind

@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketplace.api.fields import StrictCharField
+from core.fields import StrictCharField
 
 from ..reference import reference_data
 

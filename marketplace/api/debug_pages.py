@@ -7,7 +7,7 @@ from django.urls import Resolver404, get_resolver, get_urlconf, resolve
 from django.utils.safestring import SafeString, mark_safe
 from django.views.debug import ExceptionReporter
 
-from .client_ip import is_local_caller
+from core.client_ip import is_local_caller
 
 
 class LocalDebugPagesMiddleware:

@@ -8,8 +8,8 @@ from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
 
-from .errors import error_body
-from .request_context import reset_request, reset_request_id, set_request, set_request_id
+from core.errors import error_body
+from core.request_context import reset_request, reset_request_id, set_request, set_request_id
 
 access_logger = logging.getLogger("marketplace.access")
 security_logger = logging.getLogger("django.security.DisallowedHost")

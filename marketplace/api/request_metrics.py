@@ -2,7 +2,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from marketplace.metrics import record_active_user, refresh_pool_gauges
+from core.metrics import record_active_user, refresh_pool_gauges
 
 
 class RequestMetricsMiddleware:

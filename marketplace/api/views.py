@@ -15,10 +15,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from marketplace.metrics import render_metrics
-
-from .client_ip import client_ip, is_loopback
-from .errors import DATABASE_RETRY_AFTER, error_body, is_database_unavailable
+from core.client_ip import client_ip, is_loopback
+from core.errors import DATABASE_RETRY_AFTER, error_body, is_database_unavailable
+from core.metrics import render_metrics
 
 logger = logging.getLogger(__name__)
 

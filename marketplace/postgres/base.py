@@ -1,5 +1,5 @@
 """The PostgreSQL backend: django-prometheus's (for its query metrics) with a fuse for outages,
-and every statement timed into marketplace_db_query_duration_seconds (marketplace.metrics).
+and every statement timed into marketplace_db_query_duration_seconds (core.metrics).
 
 While the database refuses connections, every request would wait the pool's whole timeout
 for a connection that will not come, holding a server thread all that time; a few such waits
@@ -16,7 +16,7 @@ from typing import Any, Self
 import psycopg
 from django_prometheus.db.backends.postgresql import base
 
-from marketplace.metrics import time_query
+from core.metrics import time_query
 
 PROBE_SECONDS = 1.0
 

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "django_celery_beat",
+    "core",
     "accounts",
     "business",
     "listings",
@@ -287,14 +288,14 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ("rest_framework.renderers.JSONRenderer",),
     # Everything is JSON but uploads, whose views take multipart themselves: a form post to a
     # JSON endpoint would read an empty field as "not sent" and skip its validation.
-    "DEFAULT_PARSER_CLASSES": ("marketplace.api.parsers.JSONParser",),
+    "DEFAULT_PARSER_CLASSES": ("core.parsers.JSONParser",),
     "DEFAULT_FILTER_BACKENDS": ("django_filters.rest_framework.DjangoFilterBackend",),
-    "DEFAULT_PAGINATION_CLASS": "marketplace.api.pagination.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.CursorPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_THROTTLE_CLASSES": (
-        "marketplace.api.throttling.AnonRateThrottle",
-        "marketplace.api.throttling.UserRateThrottle",
-        "marketplace.api.throttling.ScopedRateThrottle",
+        "core.throttling.AnonRateThrottle",
+        "core.throttling.UserRateThrottle",
+        "core.throttling.ScopedRateThrottle",
     ),
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("THROTTLE_ANON_RATE", "300/min"),
@@ -306,8 +307,8 @@ REST_FRAMEWORK = {
         "invitation": env_str("THROTTLE_INVITATION_RATE", "30/hour"),
         "business_create": env_str("THROTTLE_BUSINESS_CREATE_RATE", "3/day"),
     },
-    "EXCEPTION_HANDLER": "marketplace.api.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "marketplace.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "core.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -366,7 +367,7 @@ if not DEBUG and len(str(SIMPLE_JWT["SIGNING_KEY"])) < 32:
     # HS256 with a short key can be brute-forced offline from any one token.
     raise ImproperlyConfigured("JWT_SIGNING_KEY must be at least 32 characters when DEBUG is off.")
 
-# Bodies are refused before Django reads them (marketplace.api.body_limit): the first
+# Bodies are refused before Django reads them (core.body_limit): the first
 # matching path pattern sets the limit, else REQUEST_BODY_MAX_BYTES.
 REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", 1024 * 1024, minimum=1024)
 AVATAR_MAX_BYTES = 5 * 1024 * 1024

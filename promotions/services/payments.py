@@ -17,7 +17,7 @@ from django.utils.text import Truncator
 
 from accounts.models import User
 from accounts.services import audit_record
-from marketplace.offers import Offer
+from core.offers import Offer
 
 from ..exceptions import AmountMismatch, PaymentNotFound, PaymentsUnavailable
 from ..metrics import refunds, revenue

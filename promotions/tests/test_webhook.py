@@ -197,7 +197,7 @@ def test_the_webhook_needs_no_csrf_token_nor_login(promotion: Promotion) -> None
 def test_the_webhook_is_not_held_by_the_api_throttles(
     promotion: Promotion, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from marketplace.api.throttling import AnonRateThrottle
+    from core.throttling import AnonRateThrottle
 
     # The rates are read into the class at import; patch them there (and only for this test).
     monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "1/min", "user": "1/min"})

@@ -1,4 +1,4 @@
-"""The admin of plans (marketplace.offers.Offer): staff edit prices, names and what is on sale."""
+"""The admin of plans (core.offers.Offer): staff edit prices, names and what is on sale."""
 
 from typing import Any
 
