@@ -1,5 +1,6 @@
-"""Faults, as the README's Redis policy promises them: Redis and PostgreSQL stopped and started
-under a running server (uvicorn on the production settings) and a Celery worker.
+"""Faults, as the outage policy in docs/operations.md promises them: Redis and PostgreSQL
+stopped and started under a running server (uvicorn on the production settings) and a Celery
+worker.
 
 The servers stopped here are private ones (a PostgreSQL cluster in a temporary directory, a
 redis-server on a free port), so the rest of the suite, which shares the machine's servers,

@@ -1,4 +1,5 @@
-"""Rate limits on every endpoint that costs money or invites abuse; README "Rate limits".
+"""Rate limits on every endpoint that costs money or invites abuse; docs/product-rules.md,
+"Rate limits".
 
 Already proven elsewhere and not repeated here:
 - OTP request and verify, phone change codes: `accounts/tests/test_ratelimit.py` (per phone, per
@@ -91,8 +92,8 @@ def jpeg() -> SimpleUploadedFile:
 
 def test_the_default_rates_are_the_documented_ones() -> None:
     rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("### Rate limits", 1)[1].split("\n## ", 1)[0]
+    rules = (ROOT / "docs" / "product-rules.md").read_text()
+    section = rules.split("\n## Rate limits\n", 1)[1].split("\n## ", 1)[0]
 
     for scope, value in DEFAULT_RATES.items():
         assert rates[scope] == value
