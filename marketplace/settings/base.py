@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "moderation",
     "promotions",
     "chat",
+    # The wiring at the top: the staff commands, the site-wide icon (marketplace/static).
+    "marketplace",
 ]
 
 MIDDLEWARE = [
@@ -96,11 +98,11 @@ WSGI_APPLICATION = "marketplace.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-STATICFILES_DIRS = [BASE_DIR / "marketplace" / "static"]  # the site-wide icon
-
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # Ahead of every app's templates (marketplace, installed last, would come after
+        # drf_spectacular's): the project's overrides, such as drf_spectacular/redoc.html.
         "DIRS": [BASE_DIR / "marketplace" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
