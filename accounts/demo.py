@@ -1,9 +1,10 @@
-"""Demo data for `seed_demo`.
+"""Demo data for `seed_demo`: the demo logins, accounts' seeders (the staff, the consents) and
+the table of demo accounts the command prints and the README repeats.
 
-Each app registers a seeder in its AppConfig.ready(); the command runs them in order. A seeder
-must be idempotent: running the command twice changes nothing. Apps also register the demo
-accounts their seeders make, and facts about a user ("3 favorites", "2 chats") for the table of
-demo accounts the command prints and the README repeats.
+The command (marketplace/management/commands/seed_demo.py) runs every app's seeders in the order
+marketplace/demo.py lists them, with the demo accounts they make and facts about a user
+("3 favorites", "2 chats") from the higher apps. A seeder must be idempotent: running the
+command twice changes nothing.
 """
 
 from collections.abc import Callable, Iterable
@@ -22,64 +23,32 @@ DEMO_SELLER_PHONE = "+996700000004"
 
 
 @dataclass(frozen=True)
-class DemoSeeder:
-    order: int
-    seeder: Callable[[OutputWrapper], None]
-
-
-@dataclass(frozen=True)
 class DemoAccount:
     phone: str
     role: str  # what the account is for, as the table shows it
 
 
-_SEEDERS: list[DemoSeeder] = []
-_ACCOUNTS: dict[str, tuple[int, int, DemoAccount]] = {}
-_FACTS: list[Callable[[Any], str]] = []
-
-
-def register_demo_seeder(*, order: int, seeder: Callable[[OutputWrapper], None]) -> None:
-    if all(registered.seeder is not seeder for registered in _SEEDERS):
-        _SEEDERS.append(DemoSeeder(order=order, seeder=seeder))
-
-
-def demo_seeders() -> list[DemoSeeder]:
-    return sorted(_SEEDERS, key=lambda registered: registered.order)
-
-
-def register_demo_accounts(*, order: int, accounts: Iterable[DemoAccount]) -> None:
-    """The demo accounts a seeder makes, listed in the table by `order`, then as given."""
-    for account in accounts:
-        _ACCOUNTS.setdefault(account.phone, (order, len(_ACCOUNTS), account))
-
-
-def demo_accounts() -> list[DemoAccount]:
-    return [account for _order, _index, account in sorted(_ACCOUNTS.values())]
-
-
-def register_demo_facts(describe: Callable[[Any], str]) -> None:
-    """`describe(user)` says what the user has in a higher app, or "" for nothing."""
-    if describe not in _FACTS:
-        _FACTS.append(describe)
-
-
-def demo_account_rows() -> list[tuple[str, str, str, str]]:
-    """(phone, name, role, what the account has) of every demo account that exists."""
+def demo_account_rows(
+    accounts: Iterable[DemoAccount], facts: Iterable[Callable[[Any], str]]
+) -> list[tuple[str, str, str, str]]:
+    """(phone, name, role, what the account has) of every demo account that exists; each of
+    `facts`, `describe(user)`, says what the user has in a higher app, or "" for nothing."""
     from .hooks import businesses, listing_quota
     from .models import User
 
-    users = User.objects.in_bulk([account.phone for account in demo_accounts()], field_name="phone")
+    accounts, facts = list(accounts), list(facts)
+    users = User.objects.in_bulk([account.phone for account in accounts], field_name="phone")
     rows = []
-    for account in demo_accounts():
+    for account in accounts:
         user = users.get(account.phone)
         if user is None:
             continue
-        facts = [_password_of(account.phone)]
-        facts += [f"{ref['role']} of {ref['name']}" for ref in businesses(user)]
-        facts += [describe(user) for describe in _FACTS]
+        has_list = [_password_of(account.phone)]
+        has_list += [f"{ref['role']} of {ref['name']}" for ref in businesses(user)]
+        has_list += [describe(user) for describe in facts]
         quota = listing_quota(user)
-        facts.append(f"quota {quota['used']}/{quota['limit']}")
-        has = "; ".join(fact for fact in facts if fact)
+        has_list.append(f"quota {quota['used']}/{quota['limit']}")
+        has = "; ".join(fact for fact in has_list if fact)
         rows.append((account.phone, user.display_name, account.role, has))
     return rows
 
@@ -130,7 +99,7 @@ def seed_staff(out: OutputWrapper) -> None:
         User.objects.get_or_create(phone=phone, defaults={"display_name": name, "city": "Бишкек"})
 
 
-def seed_consents(out: OutputWrapper) -> None:
+def seed_consents(out: OutputWrapper, accounts: Iterable[DemoAccount]) -> None:
     """Every demo account has accepted the legal documents in force, so none is asked first."""
     from .models import User
     from .selectors import consent_is_required
@@ -138,7 +107,7 @@ def seed_consents(out: OutputWrapper) -> None:
 
     meta = RequestMeta(ip=None, user_agent="seed_demo")
     recorded = 0
-    for user in User.objects.filter(phone__in=[account.phone for account in demo_accounts()]):
+    for user in User.objects.filter(phone__in=[account.phone for account in accounts]):
         if consent_is_required(user=user):
             for kind in required_kinds():
                 consent_record(user=user, kind=kind, accepted=True, meta=meta)

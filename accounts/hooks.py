@@ -7,13 +7,13 @@ the higher app fills it in its AppConfig.ready()).
 - revoking every token of a user (a ban, logging out everywhere, a phone change, deletion)
   tells `chat`, which closes his open sockets after the commit; ending one login session
   closes that session's sockets;
-- a ban runs cleanups inside its transaction (`listings`: archive personal listings);
-- the staff commands gather from every app: its part of a user's personal data
-  (`export_user_data`), its figures (`marketplace_stats`) and its purge steps (`purge_expired`).
+- a ban runs cleanups inside its transaction (`listings`: archive personal listings).
+
+The staff commands that gather from every app (`export_user_data`, `marketplace_stats`,
+`purge_expired`, `seed_demo`) live in marketplace/management/commands and import the apps.
 """
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -28,10 +28,6 @@ _deletion_cleanups: list[Callable[[Any], None]] = []
 _tokens_revoked: list[Callable[[Any], None]] = []
 _session_revoked: list[Callable[[Any, str], None]] = []
 _ban_cleanups: list[Callable[..., None]] = []
-# Keyed by name: a section of the export, of the figures, or a purge step.
-_personal_data: dict[str, Callable[[Any], Any]] = {}
-_stats: dict[str, Callable[[datetime], dict[str, Any]]] = {}
-_purge_steps: dict[str, Callable[..., int]] = {}
 
 
 def _register(registry: list[Any], function: Callable[..., Any]) -> None:
@@ -106,33 +102,3 @@ def register_ban_cleanup(function: Callable[..., None]) -> None:
 def run_ban_cleanups(user: Any, *, actor: Any | None) -> None:
     for cleanup in _ban_cleanups:
         cleanup(user, actor=actor)
-
-
-def register_personal_data(name: str, function: Callable[[Any], Any]) -> None:
-    """`function(user)` returns the app's part of the user's personal data, JSON-ready
-    (datetimes, decimals and UUIDs are fine): a section `name` of `export_user_data`."""
-    _personal_data[name] = function
-
-
-def personal_data(user: Any) -> dict[str, Any]:
-    return {name: function(user) for name, function in _personal_data.items()}
-
-
-def register_stats(name: str, function: Callable[[datetime], dict[str, Any]]) -> None:
-    """`function(now)` returns the app's figures (numbers, or dicts of them) for
-    `marketplace_stats`, as a section `name`."""
-    _stats[name] = function
-
-
-def stats(now: datetime) -> dict[str, dict[str, Any]]:
-    return {name: function(now) for name, function in _stats.items()}
-
-
-def register_purge_step(name: str, function: Callable[..., int]) -> None:
-    """`function(*, now, dry_run)` deletes what has outlived its use and returns how many
-    rows or files it deleted (with `dry_run`: would delete, deleting nothing)."""
-    _purge_steps[name] = function
-
-
-def purge_steps() -> list[tuple[str, Callable[..., int]]]:
-    return list(_purge_steps.items())

@@ -8,12 +8,9 @@ class ModerationConfig(AppConfig):
     verbose_name = _("Moderation")
 
     def ready(self) -> None:
-        from accounts import hooks
         from core.metrics import register_scrape_gauges
 
         from . import tasks  # noqa: F401 - registered in every process
         from .metrics import queue_gauges
-        from .reports import queue_figures
 
         register_scrape_gauges(queue_gauges)
-        hooks.register_stats("moderation", queue_figures)

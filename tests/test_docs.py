@@ -35,7 +35,7 @@ def register_functions() -> list[str]:
 
 def test_the_project_has_registries() -> None:
     # Guards the walk itself: a wrong root or filter would find nothing and prove nothing.
-    assert "accounts.hooks.register_stats" in register_functions()
+    assert "accounts.hooks.register_listing_quota" in register_functions()
     assert "promotions.purposes.register_purpose" in register_functions()
 
 

@@ -20,14 +20,14 @@ from accounts.demo import (
     DEMO_MODERATOR_PASSWORD,
     DEMO_MODERATOR_PHONE,
     DEMO_SELLER_PHONE,
-    demo_account_rows,
     format_table,
 )
-from accounts.management.commands.seed_demo import TABLE_HEADER
 from accounts.models import AuditEntry, Role, User
 from chat.models import Message, Thread
 from listings import demo_catalogue
 from listings.models import Listing, ListingMedia, MediaKind, Status
+from marketplace.demo import demo_account_rows
+from marketplace.management.commands.seed_demo import TABLE_HEADER
 from moderation.selectors import moderation_queue
 from promotions.models import Payment, Promotion, PromotionStatus
 

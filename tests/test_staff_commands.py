@@ -355,14 +355,14 @@ def test_purge_expired_deletes_only_what_outlived_its_use(
 def test_a_failed_purge_step_still_records_what_was_deleted(
     expired_things: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from accounts import hooks
+    from marketplace import staff
 
-    steps = hooks.purge_steps()
+    steps = staff.purge_steps()
 
     def broken(*, now: Any, dry_run: bool) -> int:
         raise OSError("storage unreachable")
 
-    monkeypatch.setattr(hooks, "purge_steps", lambda: [steps[0], ("broken", broken), *steps[1:]])
+    monkeypatch.setattr(staff, "purge_steps", lambda: [steps[0], ("broken", broken), *steps[1:]])
 
     with pytest.raises(OSError, match="storage unreachable"):
         run("purge_expired")

@@ -3,9 +3,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from accounts import hooks
 from accounts.management.staff import command_run
 from accounts.services import audit_record
+from marketplace import staff
 
 
 class Command(BaseCommand):
@@ -29,7 +29,7 @@ class Command(BaseCommand):
         # Each step commits on its own (files cannot be rolled back with rows): when one
         # fails, what the steps before it deleted is gone, and the audit log says so.
         try:
-            for name, step in hooks.purge_steps():
+            for name, step in staff.purge_steps():
                 counts["failed_at"] = name
                 counts[name] = step(now=now, dry_run=dry_run)
                 del counts["failed_at"]

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
-from accounts import hooks
+from marketplace import staff
 
 
 def _rows(figures: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
@@ -31,7 +31,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         now = timezone.now()
-        figures = hooks.stats(now)
+        figures = staff.stats(now)
         if options["json"]:
             document = {"generated_at": now, **figures}
             self.stdout.write(json.dumps(document, cls=DjangoJSONEncoder, indent=2))

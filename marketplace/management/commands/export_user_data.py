@@ -7,9 +7,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import hooks
 from accounts.management.staff import command_run, staff_by_phone, user_by_phone
 from accounts.services import audit_record
+from marketplace import staff
 
 
 class Command(BaseCommand):
@@ -35,7 +35,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         user = user_by_phone(options["phone"])
         actor = staff_by_phone(options["by"])
-        sections = hooks.personal_data(user)
+        sections = staff.personal_data(user)
         document = {"exported_at": timezone.now(), "user_id": user.pk, **sections}
         text = json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
         output = options["output"]

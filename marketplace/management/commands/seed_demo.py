@@ -4,13 +4,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser, OutputWrapper
 from django.db import transaction
 
-from accounts.demo import (
-    DEMO_ADMIN_PASSWORD,
-    DEMO_ADMIN_PHONE,
-    demo_account_rows,
-    demo_seeders,
-    format_table,
-)
+from accounts.demo import DEMO_ADMIN_PASSWORD, DEMO_ADMIN_PHONE, format_table
+from marketplace.demo import DEMO_SEEDERS, demo_account_rows
 
 TABLE_HEADER = ("phone", "name", "role", "what the account has")
 
@@ -32,8 +27,8 @@ class Command(BaseCommand):
         self.stdout.write("Seeding demo data…")
         steps = self.stdout if options["verbosity"] >= 2 else OutputWrapper(StringIO())
         with transaction.atomic():
-            for registered in demo_seeders():
-                registered.seeder(steps)
+            for seeder in DEMO_SEEDERS:
+                seeder(steps)
         base = options["base_url"].rstrip("/")
         self.stdout.write(
             "\nDemo accounts: staff log in to the admin with their password; everyone logs in to "
