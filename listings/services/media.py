@@ -10,17 +10,14 @@ Positions of a listing's media stay unique and contiguous (0..n-1): every change
 them with the listing row locked, the same lock that holds the per-kind limits.
 """
 
-import io
-import json
 import logging
 import os
-import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -30,47 +27,35 @@ from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models.fields.files import FieldFile
-from PIL import Image, ImageCms, ImageOps
 
 from accounts.exceptions import PayloadTooLarge
-from accounts.images import open_picture
 from accounts.models import User
 from accounts.services import audit_record
 from core.tasks import enqueue_on_commit
 
 from ..exceptions import MediaLimitReached, UnsupportedMediaType, VideoTooLong
+from ..media.images import _prepare_image
+from ..media.probe import probe_video, too_long, video_container
+from ..media.transcode import ENCODE_TIMEOUT_S, RenderedVideo, VideoProcessingError, _render
 from ..models import Listing, ListingMedia, MediaKind, MediaProcessing, Status
 from .listings import listing_note_media_change
 from .quota import lock_owner
 
+# ENCODE_TIMEOUT_S is imported from here by the task that runs the processing.
+__all__ = [
+    "ENCODE_TIMEOUT_S",
+    "MEDIA_LIMITS",
+    "VideoProcessingError",
+    "media_add",
+    "media_delete",
+    "media_move",
+    "media_process_video",
+    "media_refresh_cover",
+]
+
 logger = logging.getLogger(__name__)
 
 MEDIA_LIMITS: dict[str, int] = {MediaKind.VIDEO: 1, MediaKind.IMAGE: 20, MediaKind.PANORAMA: 5}
-
-# The longest side kept: a photo fills a phone screen; a 360° panorama keeps its detail.
-IMAGE_MAX_SIDE: dict[str, int] = {MediaKind.IMAGE: 2048, MediaKind.PANORAMA: 8192}
-# The most pixels an upload may have, read from its header before decoding.
-IMAGE_MAX_PIXELS: dict[str, int] = {MediaKind.IMAGE: 40_000_000, MediaKind.PANORAMA: 40_000_000}
-THUMBNAIL_SIDE = 480
-# Far above a real colour profile (sRGB is under 4 KB, a camera's a few hundred KB).
-ICC_MAX_BYTES = 1_000_000
-JPEG_QUALITY = 85
-
-FFPROBE = shutil.which("ffprobe") or "/usr/bin/ffprobe"
-FFMPEG = shutil.which("ffmpeg") or "/usr/bin/ffmpeg"
-# The upload waits for ffprobe: a well-formed file answers in well under a second.
-PROBE_TIMEOUT_S = 10
-# A few times real time for the longest video allowed; below the task's soft time limit, so a
-# stuck encode ends as `failed`, not as a killed task.
-ENCODE_TIMEOUT_S = 60 + 3 * settings.VIDEO_MAX_DURATION_SECONDS
-RENDITION_MAX_SIDE = 1920
-POSTER_MAX_SIDE = 1280
-# ISO-BMFF brands of still images (HEIF, AVIF): an `ftyp` box, but not a video.
-STILL_IMAGE_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1", b"avif"})
-# Which ffmpeg demuxer reads each container: forced, so ffmpeg never guesses a format (an HLS
-# playlist, a concat script) from bytes that merely follow a valid header.
-DEMUXERS = {"mp4": "mov", "mov": "mov", "webm": "matroska"}
-
 
 # --- Sniffing and preparing an upload -----------------------------------------------------------
 
@@ -80,132 +65,6 @@ def _check_size(kind: str, upload: UploadedFile) -> None:
     limit = settings.MEDIA_VIDEO_MAX_BYTES if video else settings.MEDIA_IMAGE_MAX_BYTES
     if upload.size is None or upload.size > limit:
         raise PayloadTooLarge
-
-
-def video_container(head: bytes) -> str | None:
-    """`mp4`, `mov` or `webm` from a file's first bytes; None for anything else."""
-    if len(head) >= 12 and head[4:8] == b"ftyp":
-        brand = head[8:12]
-        if not all(0x20 <= byte < 0x7F for byte in brand) or brand in STILL_IMAGE_BRANDS:
-            return None
-        return "mov" if brand == b"qt  " else "mp4"
-    # EBML magic, then the DocType element (0x4282) naming WebM within the header.
-    if head.startswith(b"\x1a\x45\xdf\xa3") and b"\x42\x82" in head[:64] and b"webm" in head[:64]:
-        return "webm"
-    return None
-
-
-@dataclass(frozen=True)
-class Probe:
-    """What ffprobe says about a video file."""
-
-    video_codec: str
-    pix_fmt: str
-    audio_codecs: tuple[str, ...]
-    duration_s: Decimal | None
-    # The video stream's packets, counted up to one past VIDEO_MAX_FRAMES.
-    frames: int
-
-
-def _run(command: list[str], *, timeout: float) -> subprocess.CompletedProcess[bytes]:
-    # A fixed argument list (no shell) whose only variable parts are our own temporary paths.
-    return subprocess.run(command, capture_output=True, timeout=timeout, check=True)  # noqa: S603
-
-
-def _ffprobe(path: str, container: str, *arguments: str) -> dict[str, Any]:
-    command = [FFPROBE, "-v", "error", "-protocol_whitelist", "file", "-f", DEMUXERS[container]]
-    output = _run([*command, *arguments, "-of", "json", path], timeout=PROBE_TIMEOUT_S).stdout
-    info = json.loads(output or b"{}")
-    return info if isinstance(info, dict) else {}
-
-
-# Any duration above this (an infinite or absurd one) is taken as this: far over every limit.
-FOREVER_S = Decimal(10**9)
-
-
-def _seconds(value: Any) -> Decimal | None:
-    try:
-        seconds = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    if seconds.is_nan() or seconds < 0:
-        return None
-    return min(seconds, FOREVER_S).quantize(Decimal("0.01"))
-
-
-def _count(value: Any) -> int:
-    try:
-        return max(0, int(value))
-    except (TypeError, ValueError):
-        return 0
-
-
-def probe_video(path: str, container: str) -> Probe | None:
-    """The first real video stream (not cover art), the duration and the frames; None if there
-    is no video stream.
-
-    The duration is the longest of the container's, the stream's and what its packets'
-    timestamps span, so timestamps that leap ahead (a few frames claiming minutes) count in
-    full, and so do packets a header understates. The frames are the stream's packets, read
-    without decoding, stopping one past the limit, whatever the header claims.
-    """
-    info = _ffprobe(
-        path,
-        container,
-        "-show_entries",
-        "stream=codec_type,codec_name,pix_fmt,duration,nb_frames"
-        ":stream_disposition=attached_pic:format=duration",
-    )
-    streams = info.get("streams") or []
-    videos = [
-        s
-        for s in streams
-        if s.get("codec_type") == "video" and not (s.get("disposition") or {}).get("attached_pic")
-    ]
-    if not videos:
-        return None
-    durations = [
-        _seconds((info.get("format") or {}).get("duration")),
-        _seconds(videos[0].get("duration")),
-    ]
-    known = [duration for duration in durations if duration is not None]
-    packets = (
-        _ffprobe(
-            path,
-            container,
-            *("-select_streams", "V:0"),
-            *("-read_intervals", f"%+#{settings.VIDEO_MAX_FRAMES + 1}"),
-            *("-show_entries", "packet=pts_time,dts_time"),
-        ).get("packets")
-        or []
-    )
-    frames = [_count(videos[0].get("nb_frames")), len(packets)]
-    # What the packets' own timestamps span: a header may claim any duration.
-    stamps = [
-        stamp
-        for packet in packets
-        if isinstance(packet, dict)
-        and (stamp := _seconds(packet.get("pts_time", packet.get("dts_time")))) is not None
-    ]
-    if stamps:
-        known.append(max(stamps) - min(stamps))
-    return Probe(
-        video_codec=str(videos[0].get("codec_name", "")),
-        pix_fmt=str(videos[0].get("pix_fmt", "")),
-        audio_codecs=tuple(
-            str(s.get("codec_name", "")) for s in streams if s.get("codec_type") == "audio"
-        ),
-        duration_s=max(known) if known else None,
-        frames=max(frames),
-    )
-
-
-def too_long(probe: Probe) -> bool:
-    """Longer than VIDEO_MAX_DURATION_SECONDS, or more frames than VIDEO_MAX_FRAMES."""
-    duration = probe.duration_s or 0
-    return (
-        duration > settings.VIDEO_MAX_DURATION_SECONDS or probe.frames > settings.VIDEO_MAX_FRAMES
-    )
 
 
 @contextmanager
@@ -252,74 +111,6 @@ def _prepare_video(upload: UploadedFile) -> PreparedVideo:
             extra={"max_duration_s": settings.VIDEO_MAX_DURATION_SECONDS},
         )
     return PreparedVideo(container=container, duration_s=probe.duration_s)
-
-
-@dataclass(frozen=True)
-class PreparedImage:
-    picture: bytes
-    thumbnail: bytes
-
-
-def _flattened(picture: Image.Image) -> Image.Image:
-    """RGB for JPEG: transparent areas become white, not black."""
-    if picture.mode in ("RGBA", "LA", "PA") or (
-        picture.mode == "P" and "transparency" in picture.info
-    ):
-        rgba = picture.convert("RGBA")
-        background = Image.new("RGB", rgba.size, (255, 255, 255))
-        background.paste(rgba, mask=rgba.getchannel("A"))
-        return background
-    return picture.convert("RGB")
-
-
-def _colour_profile(data: Any) -> bytes | None:
-    """The upload's ICC profile when it is one (little CMS reads it), else None: arbitrary bytes
-    under that name would ride along into every copy served."""
-    if not isinstance(data, bytes) or not data or len(data) > ICC_MAX_BYTES:
-        return None
-    try:
-        ImageCms.ImageCmsProfile(io.BytesIO(data))
-    except (OSError, ImageCms.PyCMSError):
-        return None
-    return data
-
-
-def _jpeg(picture: Image.Image, icc_profile: bytes | None) -> bytes:
-    encoded = io.BytesIO()
-    # A fresh file of the pixels and the colour profile: EXIF (GPS, camera serials), XMP and
-    # comments are gone (Pillow would copy a JPEG comment from `info`).
-    picture.info = {}
-    picture.save(
-        encoded,
-        format="JPEG",
-        quality=JPEG_QUALITY,
-        optimize=True,
-        progressive=True,
-        icc_profile=icc_profile,
-    )
-    return encoded.getvalue()
-
-
-def _prepare_image(upload: UploadedFile, kind: str) -> PreparedImage:
-    side = IMAGE_MAX_SIDE[kind]
-    with open_picture(
-        upload, max_pixels=IMAGE_MAX_PIXELS[kind], unsupported=UnsupportedMediaType
-    ) as image:
-        # A JPEG far above the limit decodes straight at a fraction of its size.
-        scale = min(1.0, side / max(image.size))
-        image.draft("RGB", (max(1, int(image.width * scale)), max(1, int(image.height * scale))))
-        image.load()
-        # A CMYK profile does not describe the RGB pixels written below.
-        icc = (
-            _colour_profile(image.info.get("icc_profile"))
-            if image.mode in ("RGB", "RGBA")
-            else None
-        )
-        picture = _flattened(ImageOps.exif_transpose(image))
-        picture.thumbnail((side, side), Image.Resampling.LANCZOS)
-    thumbnail = picture.copy()
-    thumbnail.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
-    return PreparedImage(picture=_jpeg(picture, icc), thumbnail=_jpeg(thumbnail, icc))
 
 
 # --- Placing and counting, under the listing's lock ---------------------------------------------
@@ -507,10 +298,6 @@ def media_delete(*, listing: Listing, media_id: Any, actor: User) -> None:
 # --- The video's background processing -----------------------------------------------------------
 
 
-class VideoProcessingError(Exception):
-    """ffmpeg could not make what the video needs; the item is marked failed."""
-
-
 @contextmanager
 def _stored_on_disk(media: ListingMedia) -> Iterator[str]:
     """A local path to the stored upload: the file itself on disk, else a downloaded copy."""
@@ -524,91 +311,6 @@ def _stored_on_disk(media: ListingMedia) -> Iterator[str]:
         return
     with storage.open(name, "rb") as stored, _copied(stored.chunks(), ".video") as copy:
         yield copy
-
-
-def _plays_everywhere(container: str, probe: Probe) -> bool:
-    return (
-        container == "mp4"
-        and probe.video_codec == "h264"
-        and probe.pix_fmt in ("yuv420p", "yuvj420p")
-        and all(codec == "aac" for codec in probe.audio_codecs)
-    )
-
-
-def _input(source: str, container: str, *, seek: float = 0.0) -> list[str]:
-    seek_arguments = ["-ss", f"{seek:.2f}"] if seek else []
-    return [*seek_arguments, "-protocol_whitelist", "file", "-f", DEMUXERS[container], "-i", source]
-
-
-def _ffmpeg(*arguments: str) -> None:
-    try:
-        _run([FFMPEG, "-nostdin", "-v", "error", "-y", *arguments], timeout=ENCODE_TIMEOUT_S)
-    except subprocess.CalledProcessError as exc:
-        raise VideoProcessingError(exc.stderr.decode(errors="replace")[-2000:]) from None
-    except subprocess.TimeoutExpired:
-        raise VideoProcessingError(f"ffmpeg ran longer than {ENCODE_TIMEOUT_S} s") from None
-
-
-# Fit within a box, never enlarge; H.264 in 4:2:0 needs even sides.
-POSTER_SCALE = (
-    f"scale='min(iw,{POSTER_MAX_SIDE})':'min(ih,{POSTER_MAX_SIDE})'"
-    ":force_original_aspect_ratio=decrease"
-)
-RENDITION_SCALE = (
-    f"scale='if(gte(iw,ih),trunc(min(iw,{RENDITION_MAX_SIDE})/2)*2,-2)'"
-    f":'if(gte(iw,ih),-2,trunc(min(ih,{RENDITION_MAX_SIDE})/2)*2)'"
-)
-H264_AAC = (
-    *("-vf", RENDITION_SCALE, "-c:v", "libx264", "-preset", "veryfast", "-crf", "23"),
-    *("-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k"),
-    # The source's own timestamps: a gap stays a gap, never filled with copies of a frame.
-    *("-fps_mode", "passthrough"),
-)
-
-
-@dataclass(frozen=True)
-class RenderedVideo:
-    duration_s: Decimal | None
-    poster: str
-    rendition: str
-
-
-def _render(source: str, workdir: str) -> RenderedVideo:
-    with open(source, "rb") as file:
-        container = video_container(file.read(64))
-    if container is None:
-        raise VideoProcessingError("not an MP4, MOV or WebM file")
-    try:
-        probe = probe_video(source, container)
-    except (subprocess.SubprocessError, ValueError) as exc:
-        raise VideoProcessingError(f"ffprobe failed: {exc}") from None
-    if probe is None:
-        raise VideoProcessingError("no video stream")
-    if too_long(probe):
-        raise VideoProcessingError(
-            f"longer than allowed ({probe.duration_s} s, {probe.frames} frames)"
-        )
-
-    poster = os.path.join(workdir, "poster.jpg")
-    # A second in, past a black first frame; halfway into a shorter clip.
-    seek = min(1.0, float(probe.duration_s) / 2) if probe.duration_s else 0.0
-    _ffmpeg(*_input(source, container, seek=seek), "-frames:v", "1", "-vf", POSTER_SCALE, poster)
-    if not os.path.exists(poster) or os.path.getsize(poster) == 0:
-        raise VideoProcessingError("no frame for the poster")
-
-    rendition = os.path.join(workdir, "rendition.mp4")
-    # Already H.264/AAC in MP4: copied, not re-encoded — still rewritten, so the uploader's
-    # metadata (a phone's GPS location) is dropped and playback can start before the download
-    # ends (faststart).
-    codecs = ("-c", "copy") if _plays_everywhere(container, probe) else H264_AAC
-    _ffmpeg(
-        *_input(source, container),
-        *("-map", "0:V:0", "-map", "0:a:0?", "-map_metadata", "-1", "-map_chapters", "-1"),
-        *codecs,
-        *("-t", str(settings.VIDEO_MAX_DURATION_SECONDS)),
-        *("-movflags", "+faststart", "-f", "mp4", rendition),
-    )
-    return RenderedVideo(duration_s=probe.duration_s, poster=poster, rendition=rendition)
 
 
 def _record(media: ListingMedia, rendered: RenderedVideo) -> None:

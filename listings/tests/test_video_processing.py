@@ -19,6 +19,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
+from listings.media import probe as media_probe
+from listings.media import transcode as media_transcode
 from listings.models import Listing, ListingMedia
 from listings.services import media as media_service
 from listings.tasks import process_video_task, requeue_pending_videos_task
@@ -367,7 +369,7 @@ def test_a_stuck_ffmpeg_is_stopped_and_the_video_marked_failed(
     monkeypatch: pytest.MonkeyPatch,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    monkeypatch.setattr(media_service, "ENCODE_TIMEOUT_S", 0.001)
+    monkeypatch.setattr(media_transcode, "ENCODE_TIMEOUT_S", 0.001)
 
     with django_capture_on_commit_callbacks(execute=True):
         media_id = upload_file(author, listing_id, videos["hevc.mov"]).json()["id"]
@@ -512,7 +514,7 @@ def test_a_video_claiming_an_endless_duration_is_too_long(
     monkeypatch: pytest.MonkeyPatch,
     duration: str,
 ) -> None:
-    ffprobe = media_service._ffprobe
+    ffprobe = media_probe._ffprobe
 
     def claiming(path: str, container: str, *arguments: str) -> dict[str, Any]:
         info = ffprobe(path, container, *arguments)
@@ -520,7 +522,7 @@ def test_a_video_claiming_an_endless_duration_is_too_long(
             info["format"]["duration"] = duration
         return info
 
-    monkeypatch.setattr(media_service, "_ffprobe", claiming)
+    monkeypatch.setattr(media_probe, "_ffprobe", claiming)
 
     response = upload_file(author, listing_id, videos["h264.mp4"])
 
@@ -565,6 +567,7 @@ def test_the_rendition_stops_at_the_longest_duration_allowed(
     settings.VIDEO_MAX_DURATION_SECONDS = 3
     # Past the measurement (a file whose timestamps lie about its length), the encode is cut.
     monkeypatch.setattr(media_service, "too_long", lambda probe: False)
+    monkeypatch.setattr(media_transcode, "too_long", lambda probe: False)
 
     media = processed(source)
 

@@ -1,0 +1,25 @@
+"""Input and output shapes of listings; no business logic.
+
+By topic: `details` (per category), `listings` (input, and the full output), `media`, `cards`
+(the feed's and search's items) and `filters` (their query strings). The names other modules
+import are re-exported here, so `listings.serializers` stays the one path they use.
+"""
+
+from .cards import CardPageSerializer, ListingCardSerializer
+from .details import DETAILS_SERIALIZERS, details_of
+from .filters import FeedFiltersSerializer, SearchFiltersSerializer
+from .listings import ListingCreateSerializer, ListingDetailSerializer, ListingUpdateSerializer
+from .media import MediaSerializer
+
+__all__ = [
+    "DETAILS_SERIALIZERS",
+    "CardPageSerializer",
+    "FeedFiltersSerializer",
+    "ListingCardSerializer",
+    "ListingCreateSerializer",
+    "ListingDetailSerializer",
+    "ListingUpdateSerializer",
+    "MediaSerializer",
+    "SearchFiltersSerializer",
+    "details_of",
+]
