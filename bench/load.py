@@ -1218,7 +1218,9 @@ def sweep(ledger: Ledger, redis_url: str, seconds: float) -> str:
             [lacking],
         )
     # To the queue beat's sweeps go to (CELERY_TASK_ROUTES): a bare app knows no routes.
-    Celery(broker=redis_url).send_task("moderation.requeue_missing_prechecks", queue="default")
+    Celery(broker=redis_url, set_as_current=False).send_task(
+        "moderation.requeue_missing_prechecks", queue="default"
+    )
     deadline = time.monotonic() + seconds
     left = lacking
     while left and time.monotonic() < deadline:

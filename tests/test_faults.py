@@ -272,8 +272,11 @@ def test_with_redis_down_the_api_serves_otp_refuses_sockets_close_and_sweeps_rec
         listing_id,
     )
     app.work()
-    # To the queue beat's sweeps go to (CELERY_TASK_ROUTES): a bare app knows no routes.
-    Celery(broker=redis.url).send_task("moderation.requeue_missing_prechecks", queue="default")
+    # To the queue beat's sweeps go to (CELERY_TASK_ROUTES): a bare app knows no routes. Not
+    # made current, so the project's shared tasks keep resolving to the project's app.
+    Celery(broker=redis.url, set_as_current=False).send_task(
+        "moderation.requeue_missing_prechecks", queue="default"
+    )
     prechecks = (
         "SELECT count(*) FROM moderation_moderationevent WHERE listing_id = %s AND kind = %s"
     )
