@@ -14,8 +14,8 @@ from accounts.models import Device, User
 from accounts.notifications import notify_user
 from accounts.push import PushMessage, PushTemporaryError, send_push
 from accounts.tasks import send_push_task
+from accounts.tests.factories import UserFactory
 from marketplace.celery import app
-from tests.factories import UserFactory
 from tests.fakes import Answer, FakeHTTP, Reply, json_answer
 
 pytestmark = pytest.mark.django_db
