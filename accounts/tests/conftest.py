@@ -18,6 +18,7 @@ from accounts import hooks, sms
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 from accounts.tokens import issue_tokens
+from marketplace.celery import app
 from tests.helpers import bearer
 
 PHONE = "+996700123456"
@@ -151,6 +152,15 @@ def client_for() -> Callable[[User], APIClient]:
 @pytest.fixture
 def me_client(tokens: dict[str, str]) -> APIClient:
     return bearer(tokens["access"])
+
+
+@pytest.fixture
+def eager_retries() -> Iterator[None]:
+    # With eager propagation on (the test settings), Celery raises its Retry signal out of
+    # `apply()`; off, `apply()` runs the retries inline (no countdown) and returns the outcome.
+    app.conf.task_eager_propagates = False
+    yield
+    app.conf.task_eager_propagates = True
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from accounts.notifications import notify_user
 from accounts.push import PushMessage, PushTemporaryError, send_push
 from accounts.tasks import send_push_task
 from accounts.tests.factories import UserFactory
-from marketplace.celery import app
 from tests.fakes import Answer, FakeHTTP, Reply, json_answer
 
 pytestmark = pytest.mark.django_db
@@ -240,14 +239,6 @@ def test_the_task_sends_nothing_to_an_inactive_user() -> None:
 def test_the_task_retries_only_on_temporary_errors() -> None:
     assert issubclass(PushTemporaryError, send_push_task.autoretry_for)
     assert send_push_task.acks_late
-
-
-@pytest.fixture
-def eager_retries() -> Iterator[None]:
-    # With eager propagation off, `apply()` runs Celery's retries inline (no countdown).
-    app.conf.task_eager_propagates = False
-    yield
-    app.conf.task_eager_propagates = True
 
 
 @pytest.mark.usefixtures("eager_retries")

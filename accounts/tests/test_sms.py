@@ -179,15 +179,6 @@ def test_transport_failures_are_temporary_or_final(
 # --- the task --------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def eager_retries() -> Iterator[None]:
-    # With eager propagation on (the test settings), Celery raises its Retry signal out of
-    # `apply()`; off, `apply()` runs the retries inline (no countdown) and returns the outcome.
-    app.conf.task_eager_propagates = False
-    yield
-    app.conf.task_eager_propagates = True
-
-
 @pytest.mark.usefixtures("eager_retries")
 def test_the_task_retries_temporary_failures_with_the_same_message_id(
     gateway: FakeHTTP,
