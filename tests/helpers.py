@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import connection
+from rest_framework.test import APIClient
 
 
 def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
@@ -19,6 +20,21 @@ def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
     assert isinstance(body["error"]["message"], str)
     assert body["error"]["message"]
     return body["error"]
+
+
+def client_for(user: Any = None) -> APIClient:
+    """An API client logged in as `user` (forced, no token), or anonymous."""
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+def bearer(access: str) -> APIClient:
+    """An API client sending this access token, as the apps do."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    return client
 
 
 def run_concurrently(count: int, work: Callable[[int], Any]) -> list[Any]:

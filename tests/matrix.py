@@ -20,6 +20,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role, User
 from accounts.services.users import user_ban, user_set_role
+from accounts.tests.factories import UserFactory
 from accounts.tokens import issue_tokens
 from business.models import Business, Invitation, Membership
 from business.services.profile import business_create
@@ -33,7 +34,6 @@ from listings.services.media import media_refresh_cover
 from listings.tests.conftest import CAR
 from promotions.models import Payment, Plan
 from promotions.services.promotions import promotion_create
-from tests.factories import UserFactory
 
 ROLES = ("anonymous", "other", "owner", "seller", "admin", "moderator", "banned")
 

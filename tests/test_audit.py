@@ -6,8 +6,8 @@ from django.test import Client
 
 from accounts.models import AuditEntry, Role
 from accounts.services import audit_record, user_set_role
+from accounts.tests.factories import UserFactory
 from core.request_context import reset_request_id, set_request_id
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.admin_audit import AuditedModelAdmin
 from accounts.models import AuditEntry, Role, User
 from accounts.services import audit_record, user_set_role
+from accounts.tests.factories import UserFactory
 from business.models import Business, Invitation, InvitationStatus, Membership
 from business.services.team import invitation_create, invitation_decline, invitation_revoke
 from listings.models import Listing, Report
@@ -20,7 +21,6 @@ from listings.tests.conftest import create
 from moderation.services import moderation_approve, moderation_dismiss_reports, moderation_reject
 from promotions.models import Plan
 from promotions.tests.conftest import active_listing, bought, pay
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -18,12 +18,12 @@ import pytest
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from PIL import Image
 
+from accounts.tests.factories import UserFactory
 from accounts.tokens import issue_tokens
 from core import body_limit
 from core.body_limit import WSGIBodyLimitMiddleware
 from marketplace import wsgi
 from marketplace.asgi import application
-from tests.factories import UserFactory
 
 CHUNK = 64 * 1024
 LIMIT = 100_000

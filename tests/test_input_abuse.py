@@ -26,13 +26,13 @@ from PIL.PngImagePlugin import PngInfo
 from accounts import images
 from accounts.models import Role, User
 from accounts.services import user_set_role
+from accounts.tests.factories import UserFactory
 from accounts.tokens import issue_tokens
 from business.models import Business, Membership
 from chat.models import Message, Thread
 from listings.models import Listing, ListingMedia
 from listings.tests.conftest import CAR, client_for
 from marketplace.asgi import application
-from tests.factories import UserFactory
 from tests.helpers import assert_error, flat_png
 
 pytestmark = pytest.mark.django_db

@@ -19,13 +19,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from accounts.tests.factories import UserFactory
 from accounts.tokens import issue_tokens
 from core import metrics as marketplace_metrics
 from listings.models import Listing, Status
 from listings.tests.conftest import CAR, HORSE, client_for
 from marketplace import celery_metrics
 from marketplace.celery import app
-from tests.factories import UserFactory
 from tests.test_operations import REPO_ROOT, UNREACHABLE_REDIS, sample_value
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import AuditEntry, User
+from accounts.tests.factories import UserFactory
 from core import db
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -32,10 +32,10 @@ from rest_framework.throttling import SimpleRateThrottle
 from accounts import ratelimit
 from accounts.models import Role, User
 from accounts.services import user_set_role
+from accounts.tests.factories import UserFactory
 from business.models import Business, Membership
 from listings.models import Listing
 from listings.tests.conftest import CAR, client_for
-from tests.factories import UserFactory
 from tests.helpers import assert_error
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, settings
 from openapi_spec_validator import validate
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from accounts.tests.factories import UserFactory
 from marketplace.wsgi import application
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

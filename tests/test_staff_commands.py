@@ -19,13 +19,13 @@ from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from accounts.models import AuditEntry, Device, LoginSession, PhoneCode, Role, User
 from accounts.services import user_set_role
 from accounts.services.consents import RequestMeta, consent_record
+from accounts.tests.factories import UserFactory
 from accounts.tokens import issue_tokens
 from business.models import Business, Invitation, Membership
 from listings.models import Favorite, Listing, Report
 from listings.tests.conftest import ESTATE, add_image, create
 from promotions.models import Payment, PaymentStatus, Promotion
 from promotions.tests.conftest import active_listing, bought, paid
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -27,14 +27,13 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import LazySettings
 from django.test import Client
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.services import user_ban
+from accounts.tests.factories import UserFactory
 from accounts.tokens import issue_tokens
 from marketplace.asgi import application
-from tests.factories import UserFactory
-from tests.helpers import assert_error
+from tests.helpers import assert_error, bearer
 from tests.test_logging import make_formatter
 
 ME = "/api/v1/me/"
@@ -48,12 +47,6 @@ def b64(data: bytes) -> str:
 
 def claims_of(token: str) -> dict[str, Any]:
     return jwt.decode(token, options={"verify_signature": False})
-
-
-def bearer(token: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    return client
 
 
 @pytest.fixture

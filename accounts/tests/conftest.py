@@ -16,8 +16,10 @@ from rest_framework.test import APIClient
 
 from accounts import hooks, sms
 from accounts.models import User
+from accounts.tests.factories import UserFactory
 from accounts.tokens import issue_tokens
-from tests.factories import UserFactory
+from marketplace.celery import app
+from tests.helpers import bearer
 
 PHONE = "+996700123456"
 OTHER_PHONE = "+996700654321"
@@ -49,12 +51,6 @@ def last_code(phone: str) -> str:
     texts = [message.text for message in sms.outbox if message.phone == phone]
     assert texts, f"no SMS to {phone}"
     return code_in(texts[-1])
-
-
-def bearer(access: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
-    return client
 
 
 def delete_resend_key(phone: str, settings: LazySettings) -> None:
@@ -156,6 +152,15 @@ def client_for() -> Callable[[User], APIClient]:
 @pytest.fixture
 def me_client(tokens: dict[str, str]) -> APIClient:
     return bearer(tokens["access"])
+
+
+@pytest.fixture
+def eager_retries() -> Iterator[None]:
+    # With eager propagation on (the test settings), Celery raises its Retry signal out of
+    # `apply()`; off, `apply()` runs the retries inline (no countdown) and returns the outcome.
+    app.conf.task_eager_propagates = False
+    yield
+    app.conf.task_eager_propagates = True
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from django.test import Client
 from accounts.models import MODERATORS_GROUP, AuditEntry, Role, User
 from accounts.services import user_ban, user_set_role
 from accounts.services.consents import RequestMeta, consent_record
+from accounts.tests.factories import UserFactory
 from accounts.tokens import issue_tokens
-from tests.factories import UserFactory
 from tests.helpers import assert_error
 
 from .conftest import ME, bearer

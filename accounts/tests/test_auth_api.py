@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts import sms
 from accounts.models import AuditEntry, Consent, PhoneCode, User
 from accounts.services import user_ban
-from tests.factories import UserFactory
+from accounts.tests.factories import UserFactory
 from tests.helpers import assert_error
 
 from .conftest import (

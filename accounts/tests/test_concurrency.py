@@ -13,8 +13,8 @@ from rest_framework.test import APIClient
 
 from accounts import sms
 from accounts.models import AuditEntry, PhoneCode, User
+from accounts.tests.factories import UserFactory
 from accounts.tokens import issue_tokens
-from tests.factories import UserFactory
 
 from .conftest import (
     CONSENT,

@@ -10,7 +10,7 @@ from django.conf import LazySettings
 from rest_framework.test import APIClient
 
 from accounts.models import Consent, User
-from tests.factories import UserFactory
+from accounts.tests.factories import UserFactory
 from tests.helpers import assert_error
 
 from .conftest import CONSENTS, ME, PHONE, bearer

@@ -7,7 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import Device, User
-from tests.factories import UserFactory
+from accounts.tests.factories import UserFactory
 from tests.helpers import assert_error
 
 from .conftest import DEVICES

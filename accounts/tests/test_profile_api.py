@@ -28,8 +28,8 @@ from accounts.models import (
 )
 from accounts.services.consents import RequestMeta, consent_record
 from accounts.services.otp import device_hash
+from accounts.tests.factories import UserFactory
 from accounts.tokens import issue_tokens
-from tests.factories import UserFactory
 from tests.helpers import assert_error
 
 from .conftest import (

@@ -1,32 +1,27 @@
 """Push: the in-memory, console and Expo backends, the task, and `notify_user`."""
 
-import io
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 from django.utils.translation import gettext_lazy as _
-from requests.adapters import BaseAdapter
 
 from accounts import push
 from accounts.models import Device, User
 from accounts.notifications import notify_user
 from accounts.push import PushMessage, PushTemporaryError, send_push
 from accounts.tasks import send_push_task
-from marketplace.celery import app
-from tests.factories import UserFactory
+from accounts.tests.factories import UserFactory
+from tests.fakes import Answer, FakeHTTP, Reply, json_answer
 
 pytestmark = pytest.mark.django_db
 
 EXPO_URL = "https://exp.host/--/api/v2/push/send"
 LIVE = "ExponentPushToken[aaaaaaaaaaaaaaaaaaaaaa]"
 DEAD = "ExponentPushToken[bbbbbbbbbbbbbbbbbbbbbb]"
-
-# What Expo answers for each message; by default every one is accepted.
-Answer = Callable[[list[dict[str, Any]]], tuple[int, dict[str, Any]]]
 
 
 def ok_ticket(index: int) -> dict[str, Any]:
@@ -42,47 +37,18 @@ def not_registered_ticket(token: str) -> dict[str, Any]:
     }
 
 
-def tickets_for(*dead: str) -> Answer:
-    def answer(messages: list[dict[str, Any]]) -> tuple[int, dict[str, Any]]:
+def tickets_for(*dead: str) -> Reply:
+    """Expo's answer to a request: a ticket per message, accepted unless its token is dead."""
+
+    def answer(request: requests.PreparedRequest) -> tuple[int, bytes]:
+        messages = json.loads(request.body or "[]")
         data = [
             not_registered_ticket(m["to"]) if m["to"] in dead else ok_ticket(i)
             for i, m in enumerate(messages)
         ]
-        return 200, {"data": data}
+        return json_answer(200, {"data": data})
 
     return answer
-
-
-class FakeExpo(BaseAdapter):
-    """A requests transport standing in for Expo: records each request and answers it."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.answer: Answer | Exception = tickets_for()
-        self.requests: list[requests.PreparedRequest] = []
-        self.timeouts: list[Any] = []
-
-    def send(
-        self, request: requests.PreparedRequest, timeout: Any = None, **kwargs: Any
-    ) -> requests.Response:
-        self.requests.append(request)
-        self.timeouts.append(timeout)
-        if isinstance(self.answer, Exception):
-            raise self.answer
-        status_code, payload = self.answer(json.loads(request.body or "[]"))
-        response = requests.Response()
-        response.status_code = status_code
-        response.raw = io.BytesIO(json.dumps(payload).encode())
-        response.headers["Content-Type"] = "application/json"
-        response.request = request
-        response.url = request.url or ""
-        return response
-
-    def close(self) -> None:
-        pass
-
-    def sent(self) -> list[list[dict[str, Any]]]:
-        return [json.loads(r.body or "[]") for r in self.requests]
 
 
 @pytest.fixture(autouse=True)
@@ -93,18 +59,10 @@ def _empty_outbox() -> Iterator[None]:
 
 
 @pytest.fixture
-def expo(settings: Any, monkeypatch: pytest.MonkeyPatch) -> FakeExpo:
+def expo(settings: Any, monkeypatch: pytest.MonkeyPatch) -> FakeHTTP:
     settings.PUSH_BACKEND = "expo"
     settings.EXPO_ACCESS_TOKEN = "expo-access-token"
-    fake = FakeExpo()
-
-    def session() -> requests.Session:
-        session = requests.Session()
-        session.mount("https://", fake)
-        return session
-
-    monkeypatch.setattr(push, "_http_session", session)
-    return fake
+    return FakeHTTP(tickets_for()).install(monkeypatch, push)
 
 
 def device(user: User, token: str) -> Device:
@@ -137,8 +95,8 @@ def test_the_console_backend_logs_a_line_per_message(
 # --- Expo --------------------------------------------------------------------------------------
 
 
-def test_expo_gets_the_documented_request_and_dead_tokens_come_back(expo: FakeExpo) -> None:
-    expo.answer = tickets_for(DEAD)
+def test_expo_gets_the_documented_request_and_dead_tokens_come_back(expo: FakeHTTP) -> None:
+    expo.replies = [tickets_for(DEAD)]
 
     dead = send_push(
         [
@@ -154,7 +112,7 @@ def test_expo_gets_the_documented_request_and_dead_tokens_come_back(expo: FakeEx
     assert request.headers["Authorization"] == "Bearer expo-access-token"
     assert request.headers["content-type"] == "application/json"
     assert expo.timeouts == [push.EXPO_TIMEOUT_SECONDS]
-    assert expo.sent() == [
+    assert expo.json_sent() == [
         [
             {
                 "to": LIVE,
@@ -174,7 +132,7 @@ def test_expo_gets_the_documented_request_and_dead_tokens_come_back(expo: FakeEx
     ]
 
 
-def test_without_an_access_token_no_authorization_is_sent(settings: Any, expo: FakeExpo) -> None:
+def test_without_an_access_token_no_authorization_is_sent(settings: Any, expo: FakeHTTP) -> None:
     settings.EXPO_ACCESS_TOKEN = None
 
     send_push([PushMessage(token=LIVE, title="t", body="b")])
@@ -182,25 +140,25 @@ def test_without_an_access_token_no_authorization_is_sent(settings: Any, expo: F
     assert "Authorization" not in expo.requests[0].headers
 
 
-def test_expo_gets_at_most_a_hundred_messages_per_request(expo: FakeExpo) -> None:
+def test_expo_gets_at_most_a_hundred_messages_per_request(expo: FakeHTTP) -> None:
     messages = [
         PushMessage(token=f"ExponentPushToken[{i:022d}]", title="t", body="b") for i in range(150)
     ]
 
     send_push(messages)
 
-    assert [len(batch) for batch in expo.sent()] == [100, 50]
+    assert [len(batch) for batch in expo.json_sent()] == [100, 50]
 
 
 def test_other_ticket_errors_are_logged_and_the_token_kept(
-    expo: FakeExpo, caplog: pytest.LogCaptureFixture
+    expo: FakeHTTP, caplog: pytest.LogCaptureFixture
 ) -> None:
     too_big = {
         "status": "error",
         "message": "Message too big",
         "details": {"error": "MessageTooBig"},
     }
-    expo.answer = lambda messages: (200, {"data": [too_big]})
+    expo.replies = [json_answer(200, {"data": [too_big]})]
 
     with caplog.at_level(logging.WARNING, logger="accounts.push"):
         dead = send_push([PushMessage(token=LIVE, title="t", body="b")])
@@ -209,7 +167,7 @@ def test_other_ticket_errors_are_logged_and_the_token_kept(
     assert "Message too big" in caplog.text
 
 
-def test_a_malformed_token_is_reported_dead_without_a_request(expo: FakeExpo) -> None:
+def test_a_malformed_token_is_reported_dead_without_a_request(expo: FakeHTTP) -> None:
     dead = send_push([PushMessage(token="not-a-token", title="t", body="b")])
 
     assert dead == ["not-a-token"]
@@ -221,25 +179,24 @@ def test_a_malformed_token_is_reported_dead_without_a_request(expo: FakeExpo) ->
     [
         requests.ConnectionError("connection refused"),
         requests.ReadTimeout("read timed out"),
-        lambda messages: (503, {"errors": [{"code": "INTERNAL", "message": "down"}]}),
-        lambda messages: (429, {"errors": [{"code": "TOO_MANY_REQUESTS", "message": "slow"}]}),
+        json_answer(503, {"errors": [{"code": "INTERNAL", "message": "down"}]}),
+        json_answer(429, {"errors": [{"code": "TOO_MANY_REQUESTS", "message": "slow"}]}),
     ],
     ids=["connection", "timeout", "503", "429"],
 )
-def test_transient_expo_failures_are_temporary(expo: FakeExpo, answer: Any) -> None:
-    expo.answer = answer
+def test_transient_expo_failures_are_temporary(expo: FakeHTTP, answer: Answer) -> None:
+    expo.replies = [answer]
 
     with pytest.raises(PushTemporaryError):
         send_push([PushMessage(token=LIVE, title="t", body="b")])
 
 
 def test_a_refused_request_is_logged_not_retried(
-    expo: FakeExpo, caplog: pytest.LogCaptureFixture
+    expo: FakeHTTP, caplog: pytest.LogCaptureFixture
 ) -> None:
-    expo.answer = lambda messages: (
-        401,
-        {"errors": [{"code": "UNAUTHORIZED", "message": "bad access token"}]},
-    )
+    expo.replies = [
+        json_answer(401, {"errors": [{"code": "UNAUTHORIZED", "message": "bad access token"}]})
+    ]
 
     with caplog.at_level(logging.ERROR, logger="accounts.push"):
         dead = send_push([PushMessage(token=LIVE, title="t", body="b")])
@@ -251,19 +208,19 @@ def test_a_refused_request_is_logged_not_retried(
 # --- the task ----------------------------------------------------------------------------------
 
 
-def test_the_task_forgets_devices_expo_reports_unregistered(expo: FakeExpo) -> None:
+def test_the_task_forgets_devices_expo_reports_unregistered(expo: FakeHTTP) -> None:
     # Given a user with a live and a dead device, and another user's device
     user = UserFactory()
     device(user, LIVE)
     device(user, DEAD)
     other = device(UserFactory(), "ExponentPushToken[cccccccccccccccccccccc]")
-    expo.answer = tickets_for(DEAD)
+    expo.replies = [tickets_for(DEAD)]
 
     # When a push is sent to the user
     send_push_task.apply(kwargs={"user_id": str(user.pk), "title": "t", "body": "b", "data": None})
 
     # Then both devices were tried, and only the dead one is forgotten
-    assert sorted(m["to"] for m in expo.sent()[0]) == [LIVE, DEAD]
+    assert sorted(m["to"] for m in expo.json_sent()[0]) == [LIVE, DEAD]
     assert list(Device.objects.filter(user=user).values_list("expo_push_token", flat=True)) == [
         LIVE
     ]
@@ -284,21 +241,14 @@ def test_the_task_retries_only_on_temporary_errors() -> None:
     assert send_push_task.acks_late
 
 
-@pytest.fixture
-def eager_retries() -> Iterator[None]:
-    # With eager propagation off, `apply()` runs Celery's retries inline (no countdown).
-    app.conf.task_eager_propagates = False
-    yield
-    app.conf.task_eager_propagates = True
-
-
 @pytest.mark.usefixtures("eager_retries")
-def test_the_task_retries_when_expo_is_down(expo: FakeExpo) -> None:
+def test_the_task_retries_when_expo_is_down(expo: FakeHTTP) -> None:
     user = UserFactory()
     device(user, LIVE)
-    outage = [(503, {"errors": [{"code": "INTERNAL", "message": "down"}]})]
-    accept = tickets_for()
-    expo.answer = lambda messages: outage.pop() if outage else accept(messages)
+    expo.replies = [
+        json_answer(503, {"errors": [{"code": "INTERNAL", "message": "down"}]}),
+        tickets_for(),
+    ]
 
     result = send_push_task.apply(kwargs={"user_id": str(user.pk), "title": "t", "body": "b"})
 

@@ -1,6 +1,5 @@
 """SMS: the console and in-memory backends, Nikita's XML API, and the retrying task."""
 
-import io
 import logging
 import re
 import xml.etree.ElementTree as ET
@@ -9,17 +8,15 @@ from typing import Any
 
 import pytest
 import requests
-from requests.adapters import BaseAdapter
 
 from accounts import sms
 from accounts.sms import SmsRejected, SmsTemporaryError, new_message_id, send_sms
 from accounts.tasks import send_sms_task
 from marketplace.celery import app
+from tests.fakes import Answer, FakeHTTP
 
 PHONE = "+996700123456"
 GATEWAY_URL = "https://smspro.nikita.kg/api/message"
-
-Reply = tuple[int, bytes] | Exception
 
 
 def answer(status: int, message_id: str = "abc123") -> tuple[int, bytes]:
@@ -32,39 +29,9 @@ def answer(status: int, message_id: str = "abc123") -> tuple[int, bytes]:
     )
 
 
-class FakeGateway(BaseAdapter):
-    """A requests transport that records each request and plays the queued replies in order
-    (the last one repeats); an exception in the queue is raised, as the network would."""
-
-    def __init__(self, *replies: Reply) -> None:
-        super().__init__()
-        self.replies = list(replies) or [answer(0)]
-        self.requests: list[requests.PreparedRequest] = []
-        self.timeouts: list[Any] = []
-
-    def send(
-        self, request: requests.PreparedRequest, timeout: Any = None, **kwargs: Any
-    ) -> requests.Response:
-        self.requests.append(request)
-        self.timeouts.append(timeout)
-        reply = self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
-        if isinstance(reply, Exception):
-            raise reply
-        status_code, body = reply
-        response = requests.Response()
-        response.status_code = status_code
-        response.raw = io.BytesIO(body)
-        response.headers["Content-Type"] = "text/xml; charset=utf-8"
-        response.request = request
-        response.url = request.url or ""
-        return response
-
-    def close(self) -> None:
-        pass
-
-    def sent_ids(self) -> list[str | None]:
-        # Parsing the bodies this test itself had built.
-        return [ET.fromstring(r.body or b"").findtext("id") for r in self.requests]  # noqa: S314
+def sent_ids(gateway: FakeHTTP) -> list[str | None]:
+    # Parsing the bodies this test itself had built.
+    return [ET.fromstring(r.body or b"").findtext("id") for r in gateway.requests]  # noqa: S314
 
 
 @pytest.fixture(autouse=True)
@@ -75,23 +42,14 @@ def _empty_outbox() -> Iterator[None]:
 
 
 @pytest.fixture
-def gateway(settings: Any, monkeypatch: pytest.MonkeyPatch) -> FakeGateway:
+def gateway(settings: Any, monkeypatch: pytest.MonkeyPatch) -> FakeHTTP:
     settings.SMS_BACKEND = "http"
     settings.SMS_HTTP_URL = GATEWAY_URL
     settings.SMS_HTTP_LOGIN = "market"
     settings.SMS_HTTP_PASSWORD = "s3cret"
     settings.SMS_HTTP_SENDER = "360.kg"
     settings.SMS_HTTP_TIMEOUT_SECONDS = 7
-    fake = FakeGateway()
-
-    def session() -> requests.Session:
-        session = requests.Session()
-        session.mount("https://", fake)
-        session.mount("http://", fake)
-        return session
-
-    monkeypatch.setattr(sms, "_http_session", session)
-    return fake
+    return FakeHTTP(answer(0), content_type="text/xml; charset=utf-8").install(monkeypatch, sms)
 
 
 # --- console and locmem ----------------------------------------------------------------------
@@ -121,7 +79,7 @@ def test_the_locmem_backend_keeps_the_message_in_the_outbox(settings: Any) -> No
 # --- Nikita's XML API ------------------------------------------------------------------------
 
 
-def test_the_http_backend_posts_the_documented_xml(gateway: FakeGateway) -> None:
+def test_the_http_backend_posts_the_documented_xml(gateway: FakeHTTP) -> None:
     gateway.replies = [answer(0, "Ab12Cd34Ef56")]
     expected = (
         '<?xml version="1.0" encoding="UTF-8"?>'
@@ -140,11 +98,11 @@ def test_the_http_backend_posts_the_documented_xml(gateway: FakeGateway) -> None
     assert request.body == expected.encode()
 
 
-def test_each_message_gets_a_fresh_id_of_the_documented_shape(gateway: FakeGateway) -> None:
+def test_each_message_gets_a_fresh_id_of_the_documented_shape(gateway: FakeHTTP) -> None:
     send_sms(phone=PHONE, text="one")
     send_sms(phone=PHONE, text="two")
 
-    first, second = gateway.sent_ids()
+    first, second = sent_ids(gateway)
     assert first != second
     assert all(re.fullmatch(r"[A-Za-z0-9]{12}", i or "") for i in (first, second))
 
@@ -157,7 +115,7 @@ def test_a_seeded_id_is_stable_and_of_the_documented_shape() -> None:
     assert re.fullmatch(r"[A-Za-z0-9]{12}", seeded)
 
 
-def test_an_answer_in_a_namespace_is_understood(gateway: FakeGateway) -> None:
+def test_an_answer_in_a_namespace_is_understood(gateway: FakeHTTP) -> None:
     gateway.replies = [
         (200, b'<response xmlns="http://Giper.mobi/schema/Message"><status>0</status></response>')
     ]
@@ -185,7 +143,7 @@ def test_an_answer_in_a_namespace_is_understood(gateway: FakeGateway) -> None:
     ],
 )
 def test_each_documented_refusal_is_temporary_or_final(
-    gateway: FakeGateway, status: int, error: type[Exception]
+    gateway: FakeHTTP, status: int, error: type[Exception]
 ) -> None:
     gateway.replies = [answer(status)]
 
@@ -210,7 +168,7 @@ def test_each_documented_refusal_is_temporary_or_final(
     ],
 )
 def test_transport_failures_are_temporary_or_final(
-    gateway: FakeGateway, reply: Reply, error: type[Exception]
+    gateway: FakeHTTP, reply: Answer, error: type[Exception]
 ) -> None:
     gateway.replies = [reply]
 
@@ -221,18 +179,9 @@ def test_transport_failures_are_temporary_or_final(
 # --- the task --------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def eager_retries() -> Iterator[None]:
-    # With eager propagation on (the test settings), Celery raises its Retry signal out of
-    # `apply()`; off, `apply()` runs the retries inline (no countdown) and returns the outcome.
-    app.conf.task_eager_propagates = False
-    yield
-    app.conf.task_eager_propagates = True
-
-
 @pytest.mark.usefixtures("eager_retries")
 def test_the_task_retries_temporary_failures_with_the_same_message_id(
-    gateway: FakeGateway,
+    gateway: FakeHTTP,
 ) -> None:
     gateway.replies = [answer(9), requests.ConnectTimeout("timed out"), answer(0)]
 
@@ -240,12 +189,12 @@ def test_the_task_retries_temporary_failures_with_the_same_message_id(
 
     assert result.state == "SUCCESS"
     assert len(gateway.requests) == 3
-    ids = gateway.sent_ids()
+    ids = sent_ids(gateway)
     assert len(set(ids)) == 1  # the gateway drops a repeat of an attempt that got through
 
 
 @pytest.mark.usefixtures("eager_retries")
-def test_the_task_gives_up_after_its_retries(gateway: FakeGateway) -> None:
+def test_the_task_gives_up_after_its_retries(gateway: FakeHTTP) -> None:
     gateway.replies = [answer(9)]
 
     result = send_sms_task.apply(kwargs={"phone": PHONE, "text": "Hello"})
@@ -256,7 +205,7 @@ def test_the_task_gives_up_after_its_retries(gateway: FakeGateway) -> None:
 
 
 def test_the_task_logs_a_rejection_with_a_masked_phone_and_does_not_retry(
-    gateway: FakeGateway, caplog: pytest.LogCaptureFixture
+    gateway: FakeHTTP, caplog: pytest.LogCaptureFixture
 ) -> None:
     gateway.replies = [answer(7)]
 

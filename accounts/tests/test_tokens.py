@@ -15,8 +15,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import AuditEntry, Role, User
 from accounts.services import user_ban, user_set_role
+from accounts.tests.factories import UserFactory
 from accounts.tokens import issue_tokens
-from tests.factories import UserFactory
 from tests.helpers import assert_error
 
 from .conftest import LOGOUT, LOGOUT_ALL, ME, REFRESH, bearer

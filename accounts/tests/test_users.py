@@ -13,7 +13,7 @@ from django.test import Client
 from accounts.models import MODERATORS_GROUP, AuditEntry, Role, User
 from accounts.phone import normalize_phone
 from accounts.services import user_set_role
-from tests.factories import UserFactory
+from accounts.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

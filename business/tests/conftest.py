@@ -6,20 +6,14 @@ from typing import Any
 
 import pytest
 from django.apps import apps
-from rest_framework.test import APIClient
 
 from accounts import push
-from business.models import Business, Membership
-from tests.factories import UserFactory
+from accounts.tests.factories import UserFactory
+from business.models import Business
+from business.tests.factories import MembershipFactory
+from tests.helpers import client_for
 
 BUSINESS = "/api/v1/business/"
-
-
-def client_for(user: Any = None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
 
 
 def url(business: Any, tail: str = "") -> str:
@@ -33,9 +27,7 @@ def make_business(owner: Any, **data: Any) -> Business:
 
 
 def join(business: Business, role: str = "seller", user: Any = None) -> Any:
-    user = user or UserFactory()
-    Membership.objects.create(business=business, user=user, role=role)
-    return user
+    return MembershipFactory(business=business, role=role, user=user or UserFactory()).user
 
 
 @pytest.fixture(autouse=True)

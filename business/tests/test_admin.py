@@ -8,8 +8,8 @@ from django.test import Client
 
 from accounts.models import AuditEntry, Role
 from accounts.services import user_set_role
+from accounts.tests.factories import UserFactory
 from business.models import Business, Membership
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,9 @@ from django.utils.dateparse import parse_datetime
 from PIL import Image
 
 from accounts.models import AuditEntry
+from accounts.tests.factories import UserFactory
 from business.models import Business, Membership
 from business.tests.conftest import BUSINESS, client_for, join, make_business, url
-from tests.factories import UserFactory
 from tests.helpers import assert_error
 
 pytestmark = pytest.mark.django_db

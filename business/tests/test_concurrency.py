@@ -2,9 +2,9 @@
 
 import pytest
 
+from accounts.tests.factories import UserFactory
 from business.models import Business, Membership
 from business.tests.conftest import BUSINESS, client_for, join, make_business, url
-from tests.factories import UserFactory
 from tests.helpers import run_concurrently
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -8,10 +8,10 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import AuditEntry, Device
+from accounts.tests.factories import UserFactory
 from business.models import Business, Invitation, Membership
 from business.services.team import INVITED_TITLE, REMOVED_TITLE
 from business.tests.conftest import client_for, join, url
-from tests.factories import UserFactory
 from tests.helpers import assert_error
 
 pytestmark = pytest.mark.django_db

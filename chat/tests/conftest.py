@@ -12,14 +12,15 @@ from typing import Any
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.utils import timezone
 
 from accounts import push
 from accounts.models import Device
+from accounts.tests.factories import UserFactory
 from accounts.tokens import issue_tokens
 from chat.models import Thread
 from listings.models import Listing
 from listings.tests.conftest import (  # noqa: F401 - shared fixtures
+    active_listing,
     author,
     client_for,
     create,
@@ -30,7 +31,6 @@ from listings.tests.conftest import (  # noqa: F401 - shared fixtures
     stranger,
 )
 from marketplace.asgi import application
-from tests.factories import UserFactory
 
 THREADS = "/api/v1/chat/threads/"
 
@@ -45,16 +45,6 @@ def _empty_push_outbox() -> Iterator[None]:
 @pytest.fixture
 def buyer() -> Any:
     return UserFactory(display_name="Азамат")
-
-
-def active_listing(user: Any, **changes: Any) -> Listing:
-    """A listing created through the API and published."""
-    response = create(user, **changes)
-    assert response.status_code == 201, response.content
-    Listing.objects.filter(pk=response.json()["id"]).update(
-        status="active", published_at=timezone.now()
-    )
-    return Listing.objects.get(pk=response.json()["id"])
 
 
 @pytest.fixture

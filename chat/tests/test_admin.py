@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from accounts.models import Role
 from accounts.services import user_set_role
+from accounts.tests.factories import UserFactory
 from chat.models import Message, Thread
-from tests.factories import UserFactory
 
 from .conftest import send
 

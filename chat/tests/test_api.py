@@ -9,10 +9,10 @@ from rest_framework.test import APIClient
 
 from accounts.models import AuditEntry
 from accounts.services.profile import account_delete
+from accounts.tests.factories import UserFactory
 from chat import presence
 from chat.models import Message, Thread
 from listings.models import Listing
-from tests.factories import UserFactory
 from tests.helpers import assert_error
 
 from .conftest import (

@@ -8,8 +8,8 @@ from django.core.management import call_command
 
 from accounts.models import Role
 from accounts.services import user_set_role
+from accounts.tests.factories import UserFactory
 from chat.tests.conftest import send
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,11 +5,12 @@ from typing import Any
 
 import pytest
 
+from accounts.tests.factories import UserFactory
 from business.models import Business, Membership
+from business.tests.factories import MembershipFactory
 from chat.selectors import thread_list, threads_of_user
 from chat.tests.conftest import active_listing, open_thread
 from listings.models import Listing, Status
-from tests.factories import UserFactory
 from tests.plans import crowd, whole_reads
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,7 @@ def test_each_takes_part_in_his_threads_as_buyer_and_as_seller(
     # Given a private listing and two of a dealer, one written by a seller who then left,
     # with threads opened by a buyer and by the dealer's own admin (buying privately)
     former = UserFactory()
-    Membership.objects.create(business=dealer, user=former, role="seller")
+    MembershipFactory(business=dealer, user=former, role="seller")
     personal = active_listing(author)
     of_dealer = active_listing(dealer_seller, business_id=str(dealer.pk))
     by_former = active_listing(former, business_id=str(dealer.pk))

@@ -2,14 +2,16 @@ from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
-from rest_framework.test import APIClient
+from django.utils import timezone
 
 from accounts.models import Role
 from accounts.services import user_set_role
-from business.models import Business, Membership
+from accounts.tests.factories import UserFactory
+from business.models import Business
+from business.tests.factories import BusinessFactory, MembershipFactory
 from listings.models import Listing, ListingMedia
 from listings.services.media import media_refresh_cover
-from tests.factories import UserFactory
+from tests.helpers import client_for
 
 CAR = {
     "category": "car",
@@ -46,13 +48,6 @@ ESTATE = {
 }
 
 
-def client_for(user: Any = None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
-
-
 @pytest.fixture
 def author() -> Any:
     return UserFactory()
@@ -70,27 +65,33 @@ def moderator() -> Any:
 
 @pytest.fixture
 def dealer() -> Business:
-    return Business.objects.create(name="Bishkek Motors", slug="bishkek-motors")
+    return BusinessFactory(name="Bishkek Motors", slug="bishkek-motors")
 
 
 @pytest.fixture
 def dealer_admin(dealer: Business) -> Any:
-    user = UserFactory()
-    Membership.objects.create(business=dealer, user=user, role="admin")
-    return user
+    return MembershipFactory(business=dealer, role="admin").user
 
 
 @pytest.fixture
 def dealer_seller(dealer: Business) -> Any:
-    user = UserFactory()
-    Membership.objects.create(business=dealer, user=user, role="seller")
-    return user
+    return MembershipFactory(business=dealer, role="seller").user
 
 
 def create(user: Any, payload: dict[str, Any] | None = None, **changes: Any) -> Any:
     return client_for(user).post(
         "/api/v1/listings/", {**(payload or CAR), **changes}, format="json"
     )
+
+
+def active_listing(user: Any, **changes: Any) -> Listing:
+    """A listing created through the API and published."""
+    response = create(user, **changes)
+    assert response.status_code == 201, response.content
+    Listing.objects.filter(pk=response.json()["id"]).update(
+        status="active", published_at=timezone.now()
+    )
+    return Listing.objects.get(pk=response.json()["id"])
 
 
 def add_image(listing_id: Any) -> ListingMedia:

@@ -8,13 +8,12 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
-from business.models import Business, Membership
+from accounts.tests.factories import UserFactory
+from business.tests.factories import BusinessFactory, MembershipFactory
 from listings.models import Listing, ListingMedia
-from listings.serializers import ListingCreateSerializer
-from listings.services.listings import listing_create
-from listings.tests.conftest import CAR, ESTATE, HORSE, add_image, client_for
+from listings.tests.conftest import CAR, ESTATE, HORSE, client_for
+from listings.tests.factories import ListingFactory
 from listings.tests.test_media_api import delete, move, picture, upload
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,12 +23,7 @@ def activate(listing_id: Any) -> None:
 
 
 def make(payload: dict[str, Any], author: Any, **changes: Any) -> Listing:
-    serializer = ListingCreateSerializer(data={**payload, **changes})
-    serializer.is_valid(raise_exception=True)
-    listing, _ = listing_create(author=author, data=dict(serializer.validated_data))
-    add_image(listing.pk)
-    activate(listing.pk)
-    return listing
+    return ListingFactory(category=payload["category"], author=author, **changes)
 
 
 def card(listing_id: Any, user: Any = None) -> dict[str, Any]:
@@ -42,10 +36,10 @@ def card(listing_id: Any, user: Any = None) -> dict[str, Any]:
 def test_a_card_reads_the_same_in_the_feed_search_and_favorites(payload: dict[str, Any]) -> None:
     author = UserFactory()
     User.objects.filter(pk=author.pk).update(avatar="avatars/face.webp")
-    dealer = Business.objects.create(
+    dealer = BusinessFactory(
         name="Ош Авто", slug="osh-auto", verified=True, logo="logos/osh-auto.webp"
     )
-    Membership.objects.create(business=dealer, user=author, role="admin")
+    MembershipFactory(business=dealer, user=author, role="admin")
     listing = make(payload, author, business_id=str(dealer.pk))
     Listing.objects.filter(pk=listing.pk).update(business=dealer)
     viewer = UserFactory()

@@ -13,13 +13,13 @@ from rest_framework.request import Request
 
 from accounts import ratelimit
 from accounts.models import AuditEntry
+from accounts.tests.factories import UserFactory
 from business.models import Business
 from listings.models import Favorite, Listing, Report
 from listings.services import engagement
 from listings.services.engagement import listing_count_view
 from listings.tests.conftest import client_for, create
 from listings.views.engagement import count_listing_view
-from tests.factories import UserFactory
 from tests.helpers import assert_error, run_concurrently
 
 pytestmark = pytest.mark.django_db

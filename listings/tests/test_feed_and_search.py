@@ -7,12 +7,11 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from django.utils import timezone
 
+from accounts.tests.factories import UserFactory
 from listings.feed import Cursor
 from listings.models import Listing
-from listings.serializers import ListingCreateSerializer
-from listings.services.listings import listing_create
-from listings.tests.conftest import CAR, ESTATE, HORSE, add_image, client_for
-from tests.factories import UserFactory
+from listings.tests.conftest import CAR, ESTATE, HORSE, client_for
+from listings.tests.factories import ListingFactory
 from tests.helpers import assert_error
 
 pytestmark = pytest.mark.django_db
@@ -29,18 +28,18 @@ def make(
     **changes: Any,
 ) -> Listing:
     """An active listing published `age` minutes ago (boosted from an hour ago if asked)."""
-    data = {**(payload or CAR), **changes}
-    serializer = ListingCreateSerializer(data=data)
-    serializer.is_valid(raise_exception=True)
-    listing, _ = listing_create(author=UserFactory(), data=dict(serializer.validated_data))
-    add_image(listing.pk)
-    Listing.objects.filter(pk=listing.pk).update(
+    listing = ListingFactory(
+        category=(payload or CAR)["category"],
         status=status,
         published_at=NOW - timedelta(minutes=age),
-        boost_started_at=NOW - timedelta(hours=1) if boosted else None,
-        boosted_until=NOW + timedelta(days=3) if boosted else None,
+        **changes,
     )
-    return Listing.objects.get(pk=listing.pk)
+    if boosted:
+        Listing.objects.filter(pk=listing.pk).update(
+            boost_started_at=NOW - timedelta(hours=1), boosted_until=NOW + timedelta(days=3)
+        )
+        listing.refresh_from_db()
+    return listing
 
 
 def ids(response: Any) -> list[str]:

@@ -8,8 +8,8 @@ from django.test import Client
 
 from accounts.models import Role
 from accounts.services import user_set_role
+from accounts.tests.factories import UserFactory
 from listings.models import Listing
-from tests.factories import UserFactory
 
 from .conftest import CAR, ESTATE, HORSE, create
 

@@ -8,10 +8,10 @@ from django.test import Client
 
 from accounts.models import AuditEntry, Role
 from accounts.services import user_set_role
+from accounts.tests.factories import UserFactory
 from listings.models import ExchangeRate, Listing
 from listings.services.prices import exchange_rate_set, listings_recompute_prices
 from listings.tests.conftest import CAR, ESTATE, add_image, client_for, create
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

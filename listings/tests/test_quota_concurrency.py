@@ -2,9 +2,9 @@
 
 import pytest
 
+from accounts.tests.factories import UserFactory
 from listings.models import Listing
 from listings.tests.conftest import create
-from tests.factories import UserFactory
 from tests.helpers import run_concurrently
 
 pytestmark = pytest.mark.django_db(transaction=True)

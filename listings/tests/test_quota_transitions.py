@@ -10,13 +10,13 @@ from django.utils import timezone
 
 from accounts.models import Role
 from accounts.services import user_set_role
+from accounts.tests.factories import UserFactory
 from business.models import Business, SubscriptionPlan
 from business.services.subscriptions import subscriptions_lapse
 from business.tests.conftest import make_business
 from listings.models import QUOTA_STATUSES, Listing
 from listings.selectors import personal_pool_q
 from listings.tests.conftest import add_image, client_for, create
-from tests.factories import UserFactory
 from tests.helpers import assert_error, run_concurrently
 from tests.plans import crowd, indexes_read, whole_reads
 

@@ -4,10 +4,10 @@ from typing import Any
 
 import pytest
 
+from accounts.tests.factories import UserFactory
 from business.models import Membership
 from listings.models import Listing
 from listings.tests.conftest import add_image, client_for, create
-from tests.factories import UserFactory
 from tests.helpers import assert_error
 
 pytestmark = pytest.mark.django_db

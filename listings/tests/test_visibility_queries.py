@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
+from accounts.tests.factories import UserFactory
 from business.models import Business, Membership
+from business.tests.factories import MembershipFactory
 from listings.models import Listing, Status
 from listings.permissions import (
     listings_editable_by,
@@ -16,7 +18,6 @@ from listings.permissions import (
 )
 from listings.selectors import listings_of_user, with_card_data
 from listings.tests.conftest import create
-from tests.factories import UserFactory
 from tests.plans import crowd, whole_reads
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +50,7 @@ def world(
     """Given a private seller, a dealer's admin and seller, an ex-member of the dealer who
     wrote listings for it and has his own, and a stranger, each with listings in every status."""
     former = UserFactory()
-    Membership.objects.create(business=dealer, user=former, role="seller")
+    MembershipFactory(business=dealer, user=former, role="seller")
     business = str(dealer.pk)
     world = {
         "author": author,

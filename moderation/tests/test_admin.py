@@ -15,12 +15,12 @@ from django.utils import timezone
 
 from accounts.models import MODERATORS_GROUP, Role
 from accounts.services import user_set_role
+from accounts.tests.factories import UserFactory
 from listings.models import Listing, ListingMedia, Report, ReportStatus
 from listings.services.listings import listing_submit
 from listings.tests.conftest import CAR, HORSE, add_image, client_for, create
 from moderation.models import ModerationEvent
 from moderation.services import moderation_approve
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,10 +7,10 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from accounts.tests.factories import UserFactory
 from listings.models import Listing
 from listings.services.listings import listing_submit
 from listings.tests.conftest import add_image, client_for, create
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,11 +9,11 @@ from django.utils import translation
 
 from accounts import push
 from accounts.models import Device
+from accounts.tests.factories import UserFactory
 from listings.models import Listing, Report
 from listings.tests.conftest import CAR, add_image, client_for, create
 from moderation.models import ModerationEvent
 from moderation.services import APPROVED_TITLE
-from tests.factories import UserFactory
 from tests.helpers import assert_error
 
 pytestmark = pytest.mark.django_db

@@ -5,12 +5,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.tests.factories import UserFactory
 from listings.models import Listing, Status
 from listings.services.listings import listing_submit
 from listings.tests.conftest import CAR, add_image, create
 from moderation.models import ModerationEvent
 from moderation.services import moderation_precheck
-from tests.factories import UserFactory
 from tests.plans import indexes_read, whole_reads
 
 pytestmark = pytest.mark.django_db

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.test import Client
-from django.utils import timezone
 
 from listings.models import Listing
 from listings.tests.conftest import (  # noqa: F401 - shared fixtures
+    active_listing,
     author,
     client_for,
     create,
@@ -32,16 +32,6 @@ def plans() -> None:
     Use with the django_db mark, which opens the database first."""
     seeding = importlib.import_module("promotions.migrations.0002_seed_plans")
     seeding.seed(apps, None)
-
-
-def active_listing(user: Any, **changes: Any) -> Listing:
-    """A listing created through the API and published."""
-    response = create(user, **changes)
-    assert response.status_code == 201, response.content
-    Listing.objects.filter(pk=response.json()["id"]).update(
-        status="active", published_at=timezone.now()
-    )
-    return Listing.objects.get(pk=response.json()["id"])
 
 
 def buy(user: Any, listing: Listing, plan: str = "boost_7") -> Any:

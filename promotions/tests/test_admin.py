@@ -9,8 +9,8 @@ from django.test import Client
 
 from accounts.models import AuditEntry, Role
 from accounts.services import user_set_role
+from accounts.tests.factories import UserFactory
 from promotions.models import PaymentStatus, Plan, PromotionStatus
-from tests.factories import UserFactory
 
 from .conftest import active_listing, bought, paid
 

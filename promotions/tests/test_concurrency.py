@@ -5,9 +5,9 @@ import itertools
 import pytest
 
 from accounts.models import AuditEntry
+from accounts.tests.factories import UserFactory
 from promotions.models import PaymentEvent, Promotion, PromotionStatus
 from promotions.services.promotions import promotions_expire
-from tests.factories import UserFactory
 from tests.helpers import run_concurrently
 
 from .conftest import active_listing, bought, event_body, paid, send

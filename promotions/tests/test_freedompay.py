@@ -7,7 +7,6 @@ or the network: FreedomPay is a fake transport, a payment a stand-in.
 """
 
 import hashlib
-import io
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -22,7 +21,6 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 from django.test import RequestFactory
 from django.utils import timezone
-from requests.adapters import BaseAdapter
 
 from promotions.providers import freedompay
 from promotions.providers.base import (
@@ -34,6 +32,7 @@ from promotions.providers.base import (
     WebhookOutcome,
 )
 from promotions.providers.freedompay import FreedomPayProvider
+from tests.fakes import Answer, FakeHTTP
 
 MERCHANT_ID = "552001"
 SECRET_KEY = "Xk2mq8ZpL0aR7vTw"
@@ -68,38 +67,6 @@ def a_payment(**overrides: Any) -> StandInPayment:
     return StandInPayment(**(fields | overrides))
 
 
-Reply = tuple[int, bytes] | Exception
-
-
-class FakeFreedomPay(BaseAdapter):
-    """A requests transport that records each request and answers with `reply`."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.reply: Reply = (200, b"")
-        self.requests: list[requests.PreparedRequest] = []
-        self.timeouts: list[Any] = []
-
-    def send(
-        self, request: requests.PreparedRequest, timeout: Any = None, **kwargs: Any
-    ) -> requests.Response:
-        self.requests.append(request)
-        self.timeouts.append(timeout)
-        if isinstance(self.reply, Exception):
-            raise self.reply
-        status_code, body = self.reply
-        response = requests.Response()
-        response.status_code = status_code
-        response.raw = io.BytesIO(body)
-        response.headers["Content-Type"] = "text/xml; charset=utf-8"
-        response.request = request
-        response.url = request.url or ""
-        return response
-
-    def close(self) -> None:
-        pass
-
-
 def fields_of(request: requests.PreparedRequest) -> dict[str, str]:
     body = request.body
     text = body.decode() if isinstance(body, bytes) else body or ""
@@ -119,17 +86,8 @@ def _freedompay_settings(settings: Any) -> None:
 
 
 @pytest.fixture
-def gateway(monkeypatch: pytest.MonkeyPatch) -> FakeFreedomPay:
-    fake = FakeFreedomPay()
-
-    def session() -> requests.Session:
-        session = requests.Session()
-        session.mount("https://", fake)
-        session.mount("http://", fake)
-        return session
-
-    monkeypatch.setattr(freedompay, "_http_session", session)
-    return fake
+def gateway(monkeypatch: pytest.MonkeyPatch) -> FakeHTTP:
+    return FakeHTTP(content_type="text/xml; charset=utf-8").install(monkeypatch, freedompay)
 
 
 # --- The signature: documented examples ------------------------------------------------------
@@ -241,8 +199,8 @@ def init_answer(**overrides: str) -> bytes:
     return f'<?xml version="1.0" encoding="utf-8"?>\n<response>{tags}</response>'.encode()
 
 
-def test_create_checkout_sends_the_documented_signed_fields(gateway: FakeFreedomPay) -> None:
-    gateway.reply = (200, init_answer())
+def test_create_checkout_sends_the_documented_signed_fields(gateway: FakeHTTP) -> None:
+    gateway.replies = [(200, init_answer())]
 
     FreedomPayProvider().create_checkout(payment=a_payment(), description="Поднятие: 7 дней")
 
@@ -276,8 +234,8 @@ def test_create_checkout_sends_the_documented_signed_fields(gateway: FakeFreedom
     }
 
 
-def test_the_lifetime_stays_within_the_documented_bounds(gateway: FakeFreedomPay) -> None:
-    gateway.reply = (200, init_answer())
+def test_the_lifetime_stays_within_the_documented_bounds(gateway: FakeHTTP) -> None:
+    gateway.replies = [(200, init_answer())]
     provider = FreedomPayProvider()
 
     provider.create_checkout(
@@ -292,9 +250,9 @@ def test_the_lifetime_stays_within_the_documented_bounds(gateway: FakeFreedomPay
 
 
 def test_a_good_answer_gives_the_payment_page_and_freedompays_payment_id(
-    gateway: FakeFreedomPay,
+    gateway: FakeHTTP,
 ) -> None:
-    gateway.reply = (200, init_answer())
+    gateway.replies = [(200, init_answer())]
 
     checkout = FreedomPayProvider().create_checkout(payment=a_payment(), description="x")
 
@@ -304,14 +262,16 @@ def test_a_good_answer_gives_the_payment_page_and_freedompays_payment_id(
     assert checkout.provider_reference == "4567788"
 
 
-def test_a_refusal_is_a_provider_error(gateway: FakeFreedomPay) -> None:
+def test_a_refusal_is_a_provider_error(gateway: FakeHTTP) -> None:
     # Unsigned, as FreedomPay answers when it cannot tell the merchant.
-    gateway.reply = (
-        200,
-        b'<?xml version="1.0" encoding="utf-8"?><response><pg_status>error</pg_status>'
-        b"<pg_error_code>101</pg_error_code>"
-        b"<pg_error_description>Merchant not found</pg_error_description></response>",
-    )
+    gateway.replies = [
+        (
+            200,
+            b'<?xml version="1.0" encoding="utf-8"?><response><pg_status>error</pg_status>'
+            b"<pg_error_code>101</pg_error_code>"
+            b"<pg_error_description>Merchant not found</pg_error_description></response>",
+        )
+    ]
 
     with pytest.raises(ProviderError, match="101 Merchant not found"):
         FreedomPayProvider().create_checkout(payment=a_payment(), description="x")
@@ -328,9 +288,9 @@ def test_a_refusal_is_a_provider_error(gateway: FakeFreedomPay) -> None:
     ids=["wrong signature", "no signature", "tampered redirect"],
 )
 def test_an_answer_with_a_bad_signature_is_a_provider_error(
-    gateway: FakeFreedomPay, answer: bytes
+    gateway: FakeHTTP, answer: bytes
 ) -> None:
-    gateway.reply = (200, answer)
+    gateway.replies = [(200, answer)]
 
     with pytest.raises(ProviderError, match="bad signature"):
         FreedomPayProvider().create_checkout(payment=a_payment(), description="x")
@@ -347,9 +307,9 @@ def test_an_answer_with_a_bad_signature_is_a_provider_error(
     ids=["timeout", "connection error", "http 502", "not xml"],
 )
 def test_an_unreachable_or_garbled_freedompay_is_a_provider_error(
-    gateway: FakeFreedomPay, reply: Reply
+    gateway: FakeHTTP, reply: Answer
 ) -> None:
-    gateway.reply = reply
+    gateway.replies = [reply]
 
     with pytest.raises(ProviderError):
         FreedomPayProvider().create_checkout(payment=a_payment(), description="x")
@@ -358,9 +318,7 @@ def test_an_unreachable_or_garbled_freedompay_is_a_provider_error(
 @pytest.mark.parametrize(
     "missing", ["FREEDOMPAY_MERCHANT_ID", "FREEDOMPAY_SECRET_KEY", "FREEDOMPAY_RESULT_URL"]
 )
-def test_the_provider_needs_its_settings(
-    settings: Any, gateway: FakeFreedomPay, missing: str
-) -> None:
+def test_the_provider_needs_its_settings(settings: Any, gateway: FakeHTTP, missing: str) -> None:
     setattr(settings, missing, None)
     provider = FreedomPayProvider()
 

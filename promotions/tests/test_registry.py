@@ -10,12 +10,12 @@ from django.apps import apps
 from django.conf import settings
 
 from accounts.models import AuditEntry
+from accounts.tests.factories import UserFactory
 from promotions import purposes
 from promotions.models import Payment, PaymentStatus, Plan
 from promotions.providers import PROVIDERS, UnknownProvider, get_provider
 from promotions.providers.test import TestProvider
 from promotions.services.payments import payment_create, webhook_apply
-from tests.factories import UserFactory
 
 from .conftest import event_body, send
 

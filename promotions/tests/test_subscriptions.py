@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import AuditEntry
+from accounts.tests.factories import UserFactory
 from business.models import Business, SubscriptionOrder
 from business.services.subscriptions import add_months, subscriptions_lapse
 from business.tests.conftest import client_for, join, make_business, url
@@ -17,7 +18,6 @@ from listings.tests.conftest import create
 from promotions.models import Payment
 from promotions.services.payments import payment_mark_refunded, payments_expire_unpaid
 from promotions.tests.conftest import event_body, send
-from tests.factories import UserFactory
 from tests.helpers import assert_error
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("subscription_plans")]

@@ -1,3 +1,5 @@
+"""Factories of the accounts models, for every app's tests."""
+
 import factory
 
 from accounts.models import User
