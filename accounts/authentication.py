@@ -22,7 +22,7 @@ class JWTAuthentication(SimpleJWTAuthentication):
 
     def user_of_ended_login(self, request: Any) -> Any:
         """The user of a valid bearer token whose login has ended (None for any other): the
-        logout endpoint still knows him, so a retried logout gets the 204 the first one got.
+        logout endpoint still knows them, so a retried logout gets the 204 the first one got.
         Logging out is all such a token can do."""
         header = self.get_header(request)
         raw = self.get_raw_token(header) if header is not None else None

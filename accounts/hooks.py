@@ -5,7 +5,7 @@ the higher app fills it in its AppConfig.ready()).
 - deleting an account asks guards first (`business`: the last admin cannot leave), then
   runs cleanups inside the deletion's transaction (`listings`: archive personal listings);
 - revoking every token of a user (a ban, logging out everywhere, a phone change, deletion)
-  tells `chat`, which closes his open sockets after the commit; ending one login session
+  tells `chat`, which closes their open sockets after the commit; ending one login session
   closes that session's sockets;
 - a ban runs cleanups inside its transaction (`listings`: archive personal listings).
 

@@ -83,10 +83,10 @@ def hit(*limits: Limit, fail_open: bool = False) -> None:
     working through a Redis outage; it is then not counted.
 
     Later limits are not counted for a refused request, so refused calls do not use up a
-    later budget: a client tapping "resend" does not burn his hourly codes, one abuser
-    refused by his own limits cannot exhaust the global SMS ceiling for everyone, and a
+    later budget: a client tapping "resend" does not burn their hourly codes, one abuser
+    refused by their own limits cannot exhaust the global SMS ceiling for everyone, and a
     request refused by its IP's limit spends nothing of the phone's it names. Put the limits
-    of the caller first, then those of what he asks about, the widest last.
+    of the caller first, then those of what they ask about, the widest last.
     """
     for limit in limits:
         try:

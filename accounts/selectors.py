@@ -78,7 +78,7 @@ def consent_is_required(*, user: User) -> bool:
 
 def login_session_user(*, claims: Mapping[str, Any], ended: bool = False) -> User | None:
     """The user a validated token names, while the token still counts: the user is active,
-    his token version is the token's, and the token's login session has not ended (or, with
+    their token version is the token's, and the token's login session has not ended (or, with
     `ended`, whether it has or not)."""
     session_id, user_id = claims.get(SESSION_CLAIM), claims.get(jwt_settings.USER_ID_CLAIM)
     if session_id is None or user_id is None:

@@ -221,8 +221,8 @@ class MeView(APIView):
         responses=ProfileSerializer,
         operation_id="me_retrieve",
         summary="The caller's profile",
-        description="With the listing quota and the businesses he belongs to. "
-        "`consent_required` is true when a required document changed since he accepted it.",
+        description="With the listing quota and the businesses they belong to. "
+        "`consent_required` is true when a required document changed since they accepted it.",
     )
     def get(self, request: Request) -> Response:
         return self._profile(request)

@@ -568,7 +568,7 @@ class VirtualUser:
         """As a buyer: open the thread about a listing and write."""
         others = [u.listing for u in self.world.users if u is not self]
         if self.rng.random() < 0.6 or not self.seen:
-            listing = self.rng.choice(others)  # another user's: he may answer
+            listing = self.rng.choice(others)  # another user's: they may answer
         else:
             listing = self.rng.choice(self.seen)
         answer = await self.call(
@@ -998,8 +998,8 @@ class Worker(Server):
 
 def environment(work: Path, secret: str, redis_url: str) -> dict[str, str]:
     env = server_env(work)
-    # The production throttles stay: every user has an address of his own (X-Forwarded-For
-    # through TRUSTED_PROXIES, as behind nginx) and his own token.
+    # The production throttles stay: every user has an address of their own (X-Forwarded-For
+    # through TRUSTED_PROXIES, as behind nginx) and their own token.
     env.pop("THROTTLE_ANON_RATE")
     env.pop("THROTTLE_USER_RATE")
     env.update(

@@ -130,8 +130,8 @@ class BusinessAdmin(AuditedModelAdmin):
     actions = ("verify", "unverify")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        # A business is created in the app by its owner, who becomes its admin and takes his
-        # one trial; staff edit, verify and manage teams.
+        # A business is created in the app by its owner, who becomes its admin and takes
+        # their one trial; staff edit, verify and manage teams.
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -10,7 +10,7 @@ __all__ = ("LastAdmin", "NotBusinessAdmin")
 
 class NotBusinessAdmin(DomainError):
     """A member acting on what only the business's admins manage (its team, profile,
-    invitations, subscription): he sees the business, so a 403 rather than a 404."""
+    invitations, subscription): they see the business, so a 403 rather than a 404."""
 
     status_code = 403
     code = "permission_denied"

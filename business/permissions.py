@@ -4,7 +4,7 @@
 - its members (admins and sellers) see its team, its subscription and every status of its
   listings, and manage those listings;
 - its admins alone manage the profile, logo, team, invitations and subscription: a seller
-  gets 403 (he sees the business), anyone else 404 (nothing of another business's team is
+  gets 403 (they see the business), anyone else 404 (nothing of another business's team is
   revealed).
 """
 
@@ -29,7 +29,7 @@ def membership_of(*, user: Any, business_id: Any) -> Membership | None:
 
 
 def business_get_for_member(*, user: Any, business_id: Any) -> Membership:
-    """The caller's membership (with its business); 404 for a business he is not in."""
+    """The caller's membership (with its business); 404 for a business they are not in."""
     membership = membership_of(user=user, business_id=business_id)
     if membership is None:
         raise Http404

@@ -42,7 +42,7 @@ def business_personal_data(user: Any) -> dict[str, Any]:
             .order_by("joined_at")
             .values("business_id", "business__name", "role", "joined_at")
         ),
-        # To his phone (sent before or after he had an account), or answered by him.
+        # To their phone (sent before or after they had an account), or answered by them.
         "invitations_received": list(
             Invitation.objects.filter(Q(phone=user.phone) | Q(decided_by=user))
             .order_by("created_at")

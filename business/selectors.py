@@ -9,7 +9,7 @@ from .models import Invitation, InvitationStatus, Membership, SubscriptionPlan
 
 
 def businesses_of_user(user: Any) -> list[dict[str, Any]]:
-    """The businesses the user belongs to, with his role in each (one query)."""
+    """The businesses the user belongs to, with their role in each (one query)."""
     memberships = (
         Membership.objects.filter(user=user).select_related("business").order_by("joined_at")
     )

@@ -198,7 +198,7 @@ class MemberView(APIView):
         responses={204: NO_CONTENT},
         operation_id="business_member_remove",
         summary="Remove a member, or leave",
-        description="Its admins remove a member; a member removes himself to leave. The last "
+        description="Its admins remove a member; a member removes themselves to leave. The last "
         "admin cannot leave: `last_admin`. Listings stay with the business.",
     )
     @error_codes(NotBusinessAdmin, LastAdmin)

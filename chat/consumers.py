@@ -66,7 +66,7 @@ def in_worker_thread(function: Callable[_P, _R]) -> Callable[_P, Awaitable[_R]]:
 
 
 class SessionEnded(Exception):
-    """The socket's user was banned, or his tokens or its login session revoked, since it
+    """The socket's user was banned, or their tokens or its login session revoked, since it
     connected."""
 
 
@@ -95,7 +95,7 @@ def _authenticate(raw: str | None) -> tuple[User, dict[str, Any]] | None:
 
 
 def _send(claims: dict[str, Any], data: dict[str, Any]) -> tuple[Message, bool]:
-    # The user is read again: a ban or a revocation whose event was lost still stops him.
+    # The user is read again: a ban or a revocation whose event was lost still stops them.
     user = login_session_user(claims=claims)
     if user is None:
         raise SessionEnded

@@ -74,7 +74,7 @@ def seed_chat(out: OutputWrapper) -> None:
 
 
 def seed_demo_buyer_chat(out: OutputWrapper) -> None:
-    """The demo buyer asks the demo seller about his live listing: both have a chat to open."""
+    """The demo buyer asks the demo seller about their live listing: both have a chat to open."""
     from accounts.demo import DEMO_BUYER_PHONE
     from accounts.models import User
     from listings.models import Listing, Status

@@ -12,7 +12,7 @@ from .models import Message, Thread
 
 
 def user_group(user_id: Any) -> str:
-    """The channel-layer group of one user's sockets (every device he is connected from)."""
+    """The channel-layer group of one user's sockets (every device they are connected from)."""
     return f"chat.user.{uuid.UUID(str(user_id)).hex}"
 
 

@@ -1,7 +1,7 @@
 """Who has a live socket, to decide who gets a push.
 
-A user is live while one of his sockets connected or pinged within PRESENCE_SECONDS. Each
-user has a Redis sorted set of his sockets scored by their last sign of life, expiring with
+A user is live while one of their sockets connected or pinged within PRESENCE_SECONDS. Each
+user has a Redis sorted set of their sockets scored by their last sign of life, expiring with
 the newest: a crashed server or a backgrounded app cannot leave a user "online" for longer.
 Without Redis (`make run`) one process serves every socket, and a dict in it does the same.
 """
@@ -48,7 +48,7 @@ def touch(*, user_id: Any, socket: str) -> None:
         pipe.expire(key, PRESENCE_SECONDS)
         pipe.execute()
     except redis.RedisError:
-        # The user will get pushes he does not need; a lost message would be worse.
+        # The user will get pushes they do not need; a lost message would be worse.
         logger.warning("Presence store unavailable; user %s counts as offline", user_id)
 
 

@@ -29,7 +29,7 @@ def threads_of_user(user: Any) -> QuerySet[Thread]:
 
 
 def thread_get_for_participant(*, user: Any, thread_id: Any) -> tuple[Thread, Side]:
-    """The thread (with its listing) and the caller's side; 404 for missing and not his.
+    """The thread (with its listing) and the caller's side; 404 for missing and not theirs.
 
     Found through `threads_of_user`, the one rule of who takes part."""
     if user is None or not user.is_authenticated:
@@ -60,7 +60,7 @@ def thread_participant_ids(*, thread: Thread) -> list[uuid.UUID]:
 
 
 def thread_list(*, user: Any) -> QuerySet[Thread]:
-    """The caller's threads, newest activity first, each with his unread count and who has
+    """The caller's threads, newest activity first, each with their unread count and who has
     blocked whom; one query for a page (the list's messages and cards take one more each)."""
     read_to = ReadState.objects.filter(thread=OuterRef("pk"), user=user).values("last_read_seq")
     return (

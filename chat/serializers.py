@@ -97,7 +97,7 @@ class ThreadSerializer(serializers.Serializer):
     unread_count = serializers.IntegerField(min_value=0)
     blocked_by_me = serializers.BooleanField(help_text="The caller's side blocked the other.")
     blocked_by_other_party = serializers.BooleanField(
-        help_text="The other side blocked the caller's: he cannot send here."
+        help_text="The other side blocked the caller's: the caller cannot send here."
     )
     last_activity_at = serializers.DateTimeField()
     created_at = serializers.DateTimeField()

@@ -69,7 +69,7 @@ def thread_open(*, buyer: User, listing_id: Any) -> tuple[Thread, bool]:
     """The buyer's thread about a listing, opened if need be; True if this call opened it.
 
     An existing thread stays usable after its listing is sold or archived. A new one needs an
-    active listing the buyer may see (else 404) that is not his own (`cannot_message_self`).
+    active listing the buyer may see (else 404) that is not their own (`cannot_message_self`).
     One per listing and buyer also when two calls race: the unique constraint lets one insert,
     and the other reads the winner's thread. The seller side hears of a new thread.
     """
@@ -175,7 +175,7 @@ def message_send(
         Thread.objects.filter(pk=locked.pk).update(
             last_seq=message.seq, last_message_at=now, last_activity_at=now
         )
-        # Who writes has read what he answers: his own messages never count as unread. The
+        # Who writes has read what they answer: their own messages never count as unread. The
         # newest message: the position can only move forward here.
         ReadState.objects.bulk_create(
             [ReadState(thread=locked, user=sender, last_read_seq=message.seq, updated_at=now)],
@@ -199,7 +199,7 @@ def _message_sent(message: Message, thread: Thread, sender: User) -> None:
 
 
 def _sender_name(thread: Thread, sender: User) -> str:
-    """Who wrote, as the recipient sees him: the buyer sees a business listing's business."""
+    """Who wrote, as the recipient sees them: the buyer sees a business listing's business."""
     listing = thread.listing
     if sender.pk != thread.buyer_id and listing.business is not None:
         return listing.business.name
@@ -270,7 +270,7 @@ def thread_unblock(*, thread: Thread, side: Side, user: User) -> None:
 
 def sessions_revoked(user: Any) -> None:
     """accounts' hook, after every token of the user was revoked (a ban, logging out
-    everywhere, a phone change, deletion): his open sockets close with 4401 after commit."""
+    everywhere, a phone change, deletion): their open sockets close with 4401 after commit."""
     token_version = user.token_version
     user_id = user.pk
     transaction.on_commit(lambda: _send_to_user(user_id, events.sessions_revoked(token_version)))

@@ -264,7 +264,7 @@ def seed_listings(out: OutputWrapper) -> None:
     out.write(f"  listings: {created} created, {len(LISTINGS) - created} existed")
 
 
-# The demo seller's two listings: one live, one draft he can finish in the app.
+# The demo seller's two listings: one live, one draft they can finish in the app.
 SELLER_LISTINGS: tuple[dict[str, Any], ...] = (
     {
         "category": "car",

@@ -27,7 +27,7 @@ def seller_side_ids(user: Any) -> QuerySet[Listing, Any]:
     """The ids of every listing (archived too) on `user`'s seller side, for `pk__in`.
 
     The same rows as `seller_side_q`, written as a UNION ALL of its two halves — personal
-    listings by author, and the listings of the businesses he is a member of — because
+    listings by author, and the listings of the businesses they are a member of — because
     PostgreSQL cannot use an index for an OR across the membership join: it read the whole
     listings table for it (70-90 ms at 100,000 listings); each half alone is an index scan.
     The halves never overlap (a listing has a business or not).

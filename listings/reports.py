@@ -67,8 +67,8 @@ def _details(listing: Listing) -> dict[str, Any] | None:
 
 
 def listing_personal_data(user: Any) -> dict[str, Any]:
-    """Every listing he wrote (archived ones too: they are kept), with its details and the
-    names of its media files; his favorites and reports."""
+    """Every listing they wrote (archived ones too: they are kept), with its details and the
+    names of its media files; their favorites and reports."""
     listings = (
         Listing.objects.filter(author=user)
         .select_related("car", "horse", "real_estate")

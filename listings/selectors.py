@@ -62,7 +62,7 @@ def listing_is_seller_side(*, user: Any, listing: Listing) -> bool:
 def listings_of_user(
     *, user: Any, status: str | None = None, business: Any = None
 ) -> QuerySet[Listing]:
-    """The user's personal listings and those of his businesses, every status but archived."""
+    """The user's personal listings and those of their businesses, every status but archived."""
     listings = listings_editable_by(user)
     if status:
         listings = listings.filter(status=status)
@@ -72,8 +72,8 @@ def listings_of_user(
 
 
 def personal_pool_q(user_id: Any) -> Q:
-    """The listings that share a user's personal limit: his personal ones and those of the
-    businesses he created that never paid and are out of their trial.
+    """The listings that share a user's personal limit: their personal ones and those of the
+    businesses they created that never paid and are out of their trial.
 
     Those businesses are looked up first (a few rows, most often none): as a subquery inside
     the OR, PostgreSQL read the whole listings table instead of its author index."""
@@ -103,7 +103,7 @@ def media_pending_videos(*, older_than: timedelta) -> list[Any]:
 
 
 def favorites_of_user(*, user: Any) -> QuerySet[Favorite]:
-    """The user's favorites whose listing he may still see, newest favorite first.
+    """The user's favorites whose listing they may still see, newest favorite first.
 
     A Favorite queryset, so pages are ordered by when each listing was favorited; every
     `.listing` comes with its card fields, so a page costs three queries whatever its length:

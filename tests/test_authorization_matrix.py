@@ -11,9 +11,9 @@ The rules the table spells out, from the contract:
   (authentication reads the user's state on every request), also on public endpoints that
   read a token, not on those that read none (login, legal documents, reference, webhooks);
 - someone else's object the caller may not see is 404 `not_found`, never 403; writing
-  to an object that is not his (a listing, its media, a thread, a payment, another business's
+  to an object that is not theirs (a listing, its media, a thread, a payment, another business's
   team) is a 404 as well: the scoping selectors return "missing" and "not yours" alike;
-- 403 for a role the caller lacks on something he can see: a moderator-only endpoint
+- 403 for a role the caller lacks on something they can see: a moderator-only endpoint
   (`permission_denied`), a business seller doing what only its admins do.
 
 Then the property level: fields a caller may not set are ignored when sent.
@@ -64,7 +64,7 @@ def tokenless(ok: Expect, **cells: Expect) -> dict[str, Expect]:
 
 
 def owner_side(ok: Expect, **cells: Expect) -> dict[str, Expect]:
-    """The owner's personal object: his alone; 404 to every other user."""
+    """The owner's personal object: theirs alone; 404 to every other user."""
     return users(HIDDEN, owner=ok, **cells)
 
 
@@ -155,7 +155,7 @@ ENDPOINTS: list[Endpoint] = [
         users(204),
         {"expo_push_token": "ExponentPushToken[abcdefgh12]"},
     ),
-    # The business's only admin cannot leave it by deleting his account.
+    # The business's only admin cannot leave it by deleting their account.
     Endpoint("me-delete", "delete", "/api/v1/me/", users(204, admin=(409, "last_admin"))),
     # --- listings: reading --------------------------------------------------------------------
     Endpoint("reference", "get", "/api/v1/reference/", tokenless(200)),
@@ -752,7 +752,7 @@ def assert_untouched(listing: Listing, *, author: User, status: str) -> None:
 
 
 def test_a_seller_cannot_set_status_boost_counters_or_owner_of_his_listing(world: World) -> None:
-    # Given the owner's draft; when he PATCHes it with fields only the system sets
+    # Given the owner's draft; when they PATCH it with fields only the system sets
     response = world.client("owner").patch(
         f"/api/v1/listings/{world.draft.pk}/",
         forged(world, title="Toyota Camry 70, restyled", details={"listing": str(world.active.pk)}),

@@ -126,7 +126,7 @@ def test_listing_writes_are_throttled_per_user(user: User, rate: Any) -> None:
     )
     assert_throttled(client.post(LISTINGS, CAR, format="json"), within=3600)
     assert Listing.objects.count() == 2
-    # Reading is not a write: the seller still sees his listing, and others still post.
+    # Reading is not a write: the seller still sees their listing, and others still post.
     assert client.get(f"{LISTINGS}{listing_id}/").status_code == 200
     assert client_for(UserFactory()).post(LISTINGS, CAR, format="json").status_code == 201
 

@@ -92,7 +92,7 @@ def test_ban_user_deactivates_revokes_archives_and_audits(seller: User, staff: U
     assert seller.token_version == tokens_before + 1
     statuses = dict(Listing.objects.values_list("pk", "status"))
     assert statuses[draft.pk] == statuses[live.pk] == "archived"
-    assert statuses[business_listing.pk] == "draft"  # the business's, not his to lose
+    assert statuses[business_listing.pk] == "draft"  # the business's, not theirs to lose
     ban = AuditEntry.objects.get(action="user.banned", target_id=str(seller.pk))
     assert (ban.actor, ban.data) == (staff, {"reason": "fraud"})
     archived = AuditEntry.objects.filter(action="listing.archived", request_id=ban.request_id)

@@ -97,8 +97,8 @@ def _refresh_claims(raw: str) -> dict[str, Any]:
 
 def login_session_revoke(*, user: User, session_id: Any, reason: str) -> bool:
     """End one login session of `user`: its refresh and access tokens stop working, and its
-    open chat sockets close after the commit; his other sessions go on. False when it had
-    ended already (or is not his)."""
+    open chat sockets close after the commit; their other sessions go on. False when it
+    had ended already (or is not theirs)."""
     ended = LoginSession.objects.filter(pk=session_id, user=user, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )

@@ -34,8 +34,8 @@ def user_set_role(*, user: User, role: str, actor: User | None) -> User:
 @transaction.atomic
 def user_ban(*, user: User, actor: User | None, reason: str = "") -> User:
     """Deactivate a user: every token fails at once (authentication checks `is_active`), and
-    the higher apps clean up (`listings` archives his personal listings). Nothing is deleted:
-    his threads, payments and history stay."""
+    the higher apps clean up (`listings` archives their personal listings). Nothing is
+    deleted: their threads, payments and history stay."""
     user.is_active = False
     user.save(update_fields=("is_active", "updated_at"))
     user_revoke_all_tokens(user=user)

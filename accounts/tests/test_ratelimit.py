@@ -299,7 +299,7 @@ OWNER = {"REMOTE_ADDR": "203.0.113.10"}
 def spend_the_phones_budget(
     request_code: Callable[..., Any], settings: LazySettings, **extra: Any
 ) -> None:
-    """An attacker asks for the phone's codes until its hourly limit refuses him."""
+    """An attacker asks for the phone's codes until its hourly limit refuses them."""
     for _ in range(settings.OTP_PER_PHONE_PER_HOUR):
         response = request_code(PHONE, **extra)
         delete_resend_key(PHONE, settings)
@@ -352,7 +352,7 @@ def test_a_request_refused_by_the_address_limit_spends_nothing_of_the_phones_bud
     for _ in range(3):
         assert_error(request_code(PHONE, **ATTACKER), 429, "throttled")
 
-    # No resend wait, no hourly code spent: the owner gets his code at once, five times over.
+    # No resend wait, no hourly code spent: the owner gets their code at once, five times over.
     for _ in range(settings.OTP_PER_PHONE_PER_HOUR):
         assert request_code(PHONE, REMOTE_ADDR=random_ip()).status_code == 202
         delete_resend_key(PHONE, settings)

@@ -33,7 +33,7 @@ def members(business: Business, *, admins_only: bool = False) -> QuerySet[User]:
 def notify_members(
     business: Business, title: Any, body: Any, *, admins_only: bool = False, **params: Any
 ) -> None:
-    """Push to the team (after the commit), each in his own language."""
+    """Push to the team (after the commit), each in their own language."""
     data = {"business_id": str(business.pk), "subscription_status": business.subscription_status}
     for user in members(business, admins_only=admins_only):
         notify_user(
@@ -70,9 +70,9 @@ def lock_quota_users(business_id: Any, *, leaving_user_id: Any) -> None:
 
 def creator_pass_on(business: Business, *, leaving_user_id: Any, actor: Any) -> None:
     """The listings of a business that never paid count against its creator's personal quota
-    (listings/services/quota.py). When he stops being its admin, the admin who has been one
+    (listings/services/quota.py). When the creator stops being its admin, the admin who has been one
     longest takes that over: leaving is no way to make them free, nor can co-admins leave
-    them on him. The caller holds the business locked, after `lock_quota_users`."""
+    them on the creator. The caller holds the business locked, after `lock_quota_users`."""
     if business.created_by_id is None or str(business.created_by_id) != str(leaving_user_id):
         return
     business.created_by_id = _successor_of(business.pk, leaving_user_id)

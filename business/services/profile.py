@@ -30,10 +30,10 @@ def _slug(name: str, *, unique: bool) -> str:
 
 def business_create(*, owner: User, data: dict[str, Any]) -> Business:
     """A new business with `owner` as its admin. Its subscription starts as a 14-day trial —
-    the owner's one trial; a later business of his starts `past_due` until paid.
+    the owner's one trial; a later business of theirs starts `past_due` until paid.
 
     The owner's row is locked first, so two businesses created at once by one user cannot
-    both take his trial (a unique constraint backs this).
+    both take their trial (a unique constraint backs this).
     """
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=owner.pk).first()

@@ -85,7 +85,7 @@ def _set_status(business: Business, status: str, *, actor: Any, **data: Any) -> 
 
 def subscription_start(*, business: Business, owner: User) -> None:
     """Set a new (unsaved) business's subscription: the owner's one trial, or `past_due` when
-    he has had it. The caller holds the owner's row locked."""
+    they have had it. The caller holds the owner's row locked."""
     now = timezone.now()
     if Business.objects.filter(trial_user=owner).exists():
         business.subscription_status = SubscriptionStatus.PAST_DUE
@@ -259,7 +259,7 @@ def subscriptions_lapse(*, now: datetime | None = None) -> Lapsed:
     overdue_businesses = Business.objects.filter(**overdue).values_list("pk", "created_by_id")
     for business_id, creator_id in list(overdue_businesses):
         with transaction.atomic():
-            # Its creator first: what it keeps may depend on his personal quota (user before
+            # Its creator first: what it keeps may depend on their personal quota (user before
             # business, as listing creation locks them).
             User.objects.select_for_update(no_key=True).filter(pk=creator_id).first()
             business = _claim(business_id, **overdue)

@@ -147,7 +147,7 @@ def _answer(*, user: User, invitation_id: Any, status: str) -> Invitation:
         ):
             raise Http404
         if status == InvitationStatus.ACCEPTED:
-            # Already a member (invited twice, added by staff): he keeps the role he has.
+            # Already a member (invited twice, added by staff): they keep the role they have.
             Membership.objects.get_or_create(
                 business_id=business_id, user=user, defaults={"role": invitation.role}
             )
@@ -213,8 +213,8 @@ def member_set_role(
 
 
 def member_remove(*, business: Business, user_id: Any, actor: User, by_staff: bool = False) -> None:
-    """Remove a member (its admins, or the member himself: leaving; staff with `by_staff`).
-    He loses access at once; the listings he made stay with the business. The last admin
+    """Remove a member (its admins, or the member themselves: leaving; staff with `by_staff`).
+    They lose access at once; the listings they made stay with the business. The last admin
     cannot go: LastAdmin (409)."""
     with transaction.atomic():
         lock_quota_users(business.pk, leaving_user_id=user_id)
@@ -243,9 +243,9 @@ def member_remove(*, business: Business, user_id: Any, actor: User, by_staff: bo
 
 
 def memberships_check_deletion(user: User) -> None:
-    """Account deletion guard: the last admin of a business cannot delete his account.
+    """Account deletion guard: the last admin of a business cannot delete their account.
 
-    Runs inside the deletion's transaction and keeps the businesses he administers locked
+    Runs inside the deletion's transaction and keeps the businesses they administer locked
     (in id order) until it commits, so a co-admin leaving at the same time cannot slip by.
     """
     administered = Membership.objects.filter(user=user, role=MemberRole.ADMIN).values("business")
@@ -257,7 +257,7 @@ def memberships_check_deletion(user: User) -> None:
 
 
 def memberships_end_for_deleted_user(user: User) -> None:
-    """Account deletion cleanup: the deleted user leaves every team (his listings stay)."""
+    """Account deletion cleanup: the deleted user leaves every team (their listings stay)."""
     for membership in Membership.objects.filter(user=user).select_related("business"):
         membership.delete()
         creator_pass_on(membership.business, leaving_user_id=user.pk, actor=user)

@@ -1,4 +1,4 @@
-"""Deleting an account: the last admin of a business cannot; anyone else leaves his teams."""
+"""Deleting an account: the last admin of a business cannot; anyone else leaves their teams."""
 
 from typing import Any
 

@@ -75,7 +75,7 @@ def test_the_trial_is_once_per_user_a_second_business_starts_past_due(owner: Any
     assert second.subscription_status == "past_due"
     assert second.current_period_end is None
     assert second.past_due_since is not None
-    # Someone else still gets his own trial.
+    # Someone else still gets their own trial.
     assert make_business(UserFactory()).subscription_status == "trial"
 
 

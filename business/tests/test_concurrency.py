@@ -16,7 +16,7 @@ def test_concurrent_demotions_of_the_last_two_admins_leave_one() -> None:
     second = join(business, "admin")
     admins = [first, second]
 
-    # Each demotes himself: both see two admins unless the business's row serialises them.
+    # Each demotes themselves: both see two admins unless the business's row serialises them.
     statuses = run_concurrently(
         2,
         lambda i: (

@@ -264,7 +264,7 @@ export interface paths {
         post?: never;
         /**
          * Remove a member, or leave
-         * @description Its admins remove a member; a member removes himself to leave. The last admin cannot leave: `last_admin`. Listings stay with the business.
+         * @description Its admins remove a member; a member removes themselves to leave. The last admin cannot leave: `last_admin`. Listings stay with the business.
          */
         delete: operations["business_member_remove"];
         options?: never;
@@ -540,7 +540,7 @@ export interface paths {
         post: operations["listings_favorite"];
         /**
          * Unfavorite a listing
-         * @description Idempotent; works after the listing left the caller's sight (sold, paused). Without a favorite, a listing he cannot see is a 404.
+         * @description Idempotent; works after the listing left the caller's sight (sold, paused). Without a favorite, a listing they cannot see is a 404.
          */
         delete: operations["listings_unfavorite"];
         options?: never;
@@ -657,7 +657,7 @@ export interface paths {
         };
         /**
          * The caller's profile
-         * @description With the listing quota and the businesses he belongs to. `consent_required` is true when a required document changed since he accepted it.
+         * @description With the listing quota and the businesses they belong to. `consent_required` is true when a required document changed since they accepted it.
          */
         get: operations["me_retrieve"];
         put?: never;
@@ -753,7 +753,7 @@ export interface paths {
         };
         /**
          * The caller's favorites
-         * @description Cards of the favorited listings he may still see, the latest favorited first.
+         * @description Cards of the favorited listings they may still see, the latest favorited first.
          */
         get: operations["me_favorites"];
         put?: never;
@@ -833,7 +833,7 @@ export interface paths {
         };
         /**
          * The caller's listings
-         * @description His personal listings and those of his businesses, in every status but archived, newest first.
+         * @description Their personal listings and those of their businesses, in every status but archived, newest first.
          */
         get: operations["me_listings_list"];
         put?: never;
@@ -2248,7 +2248,7 @@ export interface components {
             unread_count: number;
             /** @description The caller's side blocked the other. */
             blocked_by_me: boolean;
-            /** @description The other side blocked the caller's: he cannot send here. */
+            /** @description The other side blocked the caller's: the caller cannot send here. */
             blocked_by_other_party: boolean;
             /** Format: date-time */
             last_activity_at: string;

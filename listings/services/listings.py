@@ -280,7 +280,7 @@ def archive_personal_listings(user: User) -> None:
 
 def archive_personal_listings_of_banned(user: User, *, actor: User | None) -> None:
     """A ban: as for a deletion, recorded as the staff's act. Business listings stay with the
-    business, which his ban does not punish."""
+    business, which the user's ban does not punish."""
     _archive_personal(user, actor=actor, reason="banned")
 
 

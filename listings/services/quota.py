@@ -1,7 +1,7 @@
 """The free listing quota: which listings count together, against which limit, under which lock.
 
 A user holds at most PERSONAL_LISTING_LIMIT listings in a counted status (draft, pending
-review, active). The listings of a business he created that has never paid and is out of its
+review, active). The listings of a business they created that has never paid and is out of its
 trial count in the same pool: opening businesses is no way around the limit. A business in its
 trial or a paid period has no limit; one that paid before and lapsed keeps the limit of its own.
 
@@ -25,7 +25,7 @@ def lock_owner(*, author: User, business: Business | None) -> Business | None:
     business as locked, or None. Call inside a transaction, before locking any listing.
 
     Users are locked FOR NO KEY UPDATE: it serialises quota counts, yet leaves alone inserts
-    that merely refer to the user (his audit entries, messages), which need a key share."""
+    that merely refer to the user (their audit entries, messages), which need a key share."""
     if business is None:
         User.objects.select_for_update(no_key=True).filter(pk=author.pk).first()
         return None

@@ -48,7 +48,7 @@ def world(
     author: Any, dealer: Business, dealer_admin: Any, dealer_seller: Any, stranger: Any
 ) -> dict[str, Any]:
     """Given a private seller, a dealer's admin and seller, an ex-member of the dealer who
-    wrote listings for it and has his own, and a stranger, each with listings in every status."""
+    wrote listings for it and has their own, and a stranger, each with listings in every status."""
     former = UserFactory()
     MembershipFactory(business=dealer, user=former, role="seller")
     business = str(dealer.pk)
@@ -87,7 +87,7 @@ def test_each_sees_and_edits_his_seller_side_but_archived(world: dict[str, Any])
         # The team keeps what a member who left wrote for the business.
         "admin": business,
         "seller": business,
-        # He who left keeps his own listings and loses the business's, even those he wrote.
+        # The one who left keeps their own listings and loses the business's, even those they wrote.
         "former": without_archived(world["former_own"]),
         "stranger": without_archived(world["stranger_own"]),
     }

@@ -64,18 +64,18 @@ class FavoriteView(APIView):
         operation_id="listings_unfavorite",
         summary="Unfavorite a listing",
         description="Idempotent; works after the listing left the caller's sight (sold, "
-        "paused). Without a favorite, a listing he cannot see is a 404.",
+        "paused). Without a favorite, a listing they cannot see is a 404.",
     )
     def delete(self, request: Request, pk: Any) -> Response:
         # A favorite can be removed after its listing left the caller's sight (sold, paused):
-        # he knows that one exists. Without a favorite, a listing he cannot see is a 404.
+        # they know that one exists. Without a favorite, a listing they cannot see is a 404.
         if not favorite_remove(user=_user(request), listing_id=pk):
             listing_get_for_viewer(user=request.user, listing_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MyFavoritesView(ListAPIView):
-    """The caller's favorited listings that he may still see, the latest favorited first."""
+    """The caller's favorited listings that they may still see, the latest favorited first."""
 
     serializer_class = ListingCardSerializer
 
@@ -89,7 +89,8 @@ class MyFavoritesView(ListAPIView):
     @extend_schema(
         operation_id="me_favorites",
         summary="The caller's favorites",
-        description="Cards of the favorited listings he may still see, the latest favorited first.",
+        description="Cards of the favorited listings they may still see, "
+        "the latest favorited first.",
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.list(request, *args, **kwargs)

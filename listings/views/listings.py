@@ -209,7 +209,7 @@ class MyListingsFilter(serializers.Serializer):
         ),
     ],
     summary="The caller's listings",
-    description="His personal listings and those of his businesses, in every status but "
+    description="Their personal listings and those of their businesses, in every status but "
     "archived, newest first.",
 )
 class MyListingsView(ListAPIView):

@@ -256,7 +256,7 @@ CELERY_TASK_ROUTES = {
 # Where a worker serves its task metrics for Prometheus (marketplace.celery_metrics); unset, it
 # serves none. Not CELERY_-prefixed: Celery reads those settings as its own.
 WORKER_METRICS_PORT = env_int("CELERY_METRICS_PORT", None, minimum=1)
-# Every periodic task of the project, in one place. Later issues add their sweeps here.
+# Every periodic task of the project, in one place.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "listings-requeue-pending-videos": {
         "task": "listings.requeue_pending_videos",

@@ -10,9 +10,9 @@ from accounts.services import user_ban
 
 class Command(BaseCommand):
     help = (
-        "Ban a user by phone: deactivate him, revoke every token (his open chat sockets close) "
-        "and archive his personal listings. Nothing is deleted: his threads stay readable to "
-        "the other side, his payments and history stay. Audited."
+        "Ban a user by phone: deactivate them, revoke every token (their open chat sockets "
+        "close) and archive their personal listings. Nothing is deleted: their threads stay "
+        "readable to the other side, their payments and history stay. Audited."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
