@@ -17,8 +17,8 @@ def chat_figures(now: datetime) -> dict[str, Any]:
 def chat_personal_data(user: Any) -> dict[str, Any]:
     """The threads the user is the buyer of, or wrote in, and what they sent; messages of
     others belong to their senders and are not copied."""
-    his = Q(buyer=user) | Q(messages__sender=user)
-    threads = Thread.objects.filter(his).distinct().order_by("created_at")
+    involved = Q(buyer=user) | Q(messages__sender=user)
+    threads = Thread.objects.filter(involved).distinct().order_by("created_at")
     return {
         "threads": list(
             threads.values(
