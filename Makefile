@@ -102,7 +102,7 @@ load: $(VENV)/.dev
 # The schema needs no services: local settings without DATABASE_URL / REDIS_URL.
 client: $(VENV)/.runtime
 	env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=marketplace.settings.local \
-		$(PY) manage.py spectacular --format openapi-json --validate --fail-on-warn \
+		$(PY) manage.py spectacular --lang en --format openapi-json --validate --fail-on-warn \
 		--file clients/typescript/openapi.json
 	cd clients/typescript && npm ci --no-audit --no-fund && npm run --silent generate
 

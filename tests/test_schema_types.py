@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import translation
 from drf_spectacular.generators import SchemaGenerator
 
 CLIENT_DIR = Path(__file__).resolve().parent.parent / "clients" / "typescript"
@@ -22,8 +23,11 @@ METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 @pytest.fixture(scope="module")
 def schema() -> dict[str, Any]:
-    # Round-tripped through JSON, as the schema endpoint and `make client` write it.
-    return json.loads(json.dumps(SchemaGenerator().get_schema(request=None, public=True)))
+    # Round-tripped through JSON, as the schema endpoint and `make client` write it; in English,
+    # as `make client` writes it (a request earlier in this process may have left another
+    # language active, which would translate the choices' labels).
+    with translation.override("en"):
+        return json.loads(json.dumps(SchemaGenerator().get_schema(request=None, public=True)))
 
 
 def bodies(schema: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:

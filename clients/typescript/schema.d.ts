@@ -1088,15 +1088,15 @@ export interface components {
         /** @enum {unknown} */
         BlankEnum: "";
         /**
-         * @description * `sedan` - Седан
-         *     * `hatchback` - Хэтчбек
-         *     * `wagon` - Универсал
-         *     * `suv` - Внедорожник
-         *     * `coupe` - Купе
-         *     * `minivan` - Минивэн
-         *     * `pickup` - Пикап
-         *     * `van` - Фургон
-         *     * `truck` - Грузовик
+         * @description * `sedan` - Sedan
+         *     * `hatchback` - Hatchback
+         *     * `wagon` - Wagon
+         *     * `suv` - SUV
+         *     * `coupe` - Coupe
+         *     * `minivan` - Minivan
+         *     * `pickup` - Pickup
+         *     * `van` - Van
+         *     * `truck` - Truck
          * @enum {string}
          */
         BodyTypeEnum: "sedan" | "hatchback" | "wagon" | "suv" | "coupe" | "minivan" | "pickup" | "van" | "truck";
@@ -1129,20 +1129,15 @@ export interface components {
         BusinessListingCard: {
             /** Format: uuid */
             readonly id: string;
-            /** Категория */
             readonly category: components["schemas"]["CategoryEnum"];
-            /** Заголовок */
             readonly title: string;
             /** Format: decimal */
             price: string;
-            /** Валюта */
             readonly currency: components["schemas"]["CurrencyEnum"];
             prices: components["schemas"]["Prices"];
-            /** Торг уместен */
+            /** Negotiable */
             readonly is_negotiable: boolean;
-            /** Город */
             readonly city: string;
-            /** Область */
             readonly region: string;
             cover: components["schemas"]["Cover"];
             key_details: components["schemas"]["ListingKeyDetails"];
@@ -1153,7 +1148,6 @@ export interface components {
             is_favorited: boolean;
             /** Format: date-time */
             readonly published_at: string | null;
-            /** Статус */
             readonly status: components["schemas"]["ListingStatusEnum"];
         };
         BusinessListingPage: {
@@ -1235,9 +1229,9 @@ export interface components {
             previous: string | null;
         };
         /**
-         * @description * `car` - Автомобиль
-         *     * `horse` - Лошадь
-         *     * `real_estate` - Недвижимость
+         * @description * `car` - Car
+         *     * `horse` - Horse
+         *     * `real_estate` - Real estate
          * @enum {string}
          */
         CategoryEnum: "car" | "horse" | "real_estate";
@@ -1247,16 +1241,11 @@ export interface components {
             readonly id: string;
             /** Format: decimal */
             amount: string;
-            /** Валюта */
             readonly currency: string;
-            /** Провайдер */
             readonly provider: string;
             /** Format: uri */
             readonly checkout_url: string;
-            /**
-             * Истекает
-             * Format: date-time
-             */
+            /** Format: date-time */
             readonly expires_at: string;
         };
         CodeSent: {
@@ -1264,9 +1253,9 @@ export interface components {
             resend_in: number;
         };
         /**
-         * @description * `new` - Новый
-         *     * `used` - С пробегом
-         *     * `damaged` - Аварийный
+         * @description * `new` - New
+         *     * `used` - Used
+         *     * `damaged` - Damaged
          * @enum {string}
          */
         ConditionEnum: "new" | "used" | "damaged";
@@ -1280,9 +1269,9 @@ export interface components {
             marketing_communications?: boolean;
         };
         /**
-         * @description * `offer_agreement` - Оферта
-         *     * `personal_data_processing` - Обработка персональных данных
-         *     * `marketing_communications` - Маркетинговые рассылки
+         * @description * `offer_agreement` - Offer agreement
+         *     * `personal_data_processing` - Personal data processing
+         *     * `marketing_communications` - Marketing communications
          * @enum {string}
          */
         ConsentKindEnum: "offer_agreement" | "personal_data_processing" | "marketing_communications";
@@ -1309,8 +1298,8 @@ export interface components {
          */
         CurrencyEnum: "KZT" | "KGS" | "USD";
         /**
-         * @description * `sale` - Продажа
-         *     * `rent` - Аренда
+         * @description * `sale` - Sale
+         *     * `rent` - Rent
          * @enum {string}
          */
         DealTypeEnum: "sale" | "rent";
@@ -1329,9 +1318,9 @@ export interface components {
             note?: string;
         };
         /**
-         * @description * `fwd` - Передний привод
-         *     * `rwd` - Задний привод
-         *     * `awd` - Полный привод
+         * @description * `fwd` - Front-wheel drive
+         *     * `rwd` - Rear-wheel drive
+         *     * `awd` - All-wheel drive
          * @enum {string}
          */
         DriveEnum: "fwd" | "rwd" | "awd";
@@ -1354,11 +1343,11 @@ export interface components {
             };
         };
         /**
-         * @description * `petrol` - Бензин
-         *     * `diesel` - Дизель
-         *     * `gas` - Газ
-         *     * `hybrid` - Гибрид
-         *     * `electric` - Электро
+         * @description * `petrol` - Petrol
+         *     * `diesel` - Diesel
+         *     * `gas` - Gas
+         *     * `hybrid` - Hybrid
+         *     * `electric` - Electric
          * @enum {string}
          */
         FuelEnum: "petrol" | "diesel" | "gas" | "hybrid" | "electric";
@@ -1432,10 +1421,10 @@ export interface components {
             role: components["schemas"]["BusinessRoleEnum"];
         };
         /**
-         * @description * `pending` - Обрабатывается
-         *     * `accepted` - Принято
-         *     * `declined` - Отклонено
-         *     * `revoked` - Отозвано
+         * @description * `pending` - Pending
+         *     * `accepted` - Accepted
+         *     * `declined` - Declined
+         *     * `revoked` - Revoked
          * @enum {string}
          */
         InvitationStatusEnum: "pending" | "accepted" | "declined" | "revoked";
@@ -1466,20 +1455,15 @@ export interface components {
         ListingCard: {
             /** Format: uuid */
             readonly id: string;
-            /** Категория */
             readonly category: components["schemas"]["CategoryEnum"];
-            /** Заголовок */
             readonly title: string;
             /** Format: decimal */
             price: string;
-            /** Валюта */
             readonly currency: components["schemas"]["CurrencyEnum"];
             prices: components["schemas"]["Prices"];
-            /** Торг уместен */
+            /** Negotiable */
             readonly is_negotiable: boolean;
-            /** Город */
             readonly city: string;
-            /** Область */
             readonly region: string;
             cover: components["schemas"]["Cover"];
             key_details: components["schemas"]["ListingKeyDetails"];
@@ -1512,30 +1496,22 @@ export interface components {
         ListingDetail: {
             /** Format: uuid */
             readonly id: string;
-            /** Категория */
             readonly category: components["schemas"]["CategoryEnum"];
-            /** Статус */
             readonly status: components["schemas"]["ListingStatusEnum"];
-            /** Заголовок */
             readonly title: string;
-            /** Описание */
             readonly description: string;
             /** Format: decimal */
             price: string;
-            /** Валюта */
             readonly currency: components["schemas"]["CurrencyEnum"];
             readonly prices: components["schemas"]["Prices"];
-            /** Торг уместен */
+            /** Negotiable */
             readonly is_negotiable: boolean;
-            /** Город */
             readonly city: string;
-            /** Область */
             readonly region: string;
             readonly location: components["schemas"]["LocationOut"] | null;
             readonly details: components["schemas"]["ListingDetails"];
             readonly media: components["schemas"]["Media"][];
             readonly seller: components["schemas"]["Seller"];
-            /** Скрыть телефон */
             readonly hide_phone: boolean;
             readonly is_boosted: boolean;
             /** Format: date-time */
@@ -1559,13 +1535,13 @@ export interface components {
             limit: number;
         };
         /**
-         * @description * `draft` - Черновик
-         *     * `pending_review` - На модерации
-         *     * `active` - Активно
-         *     * `rejected` - Отклонено
-         *     * `sold` - Продано
-         *     * `paused` - Приостановлено
-         *     * `archived` - В архиве
+         * @description * `draft` - Draft
+         *     * `pending_review` - Pending review
+         *     * `active` - Active
+         *     * `rejected` - Rejected
+         *     * `sold` - Sold
+         *     * `paused` - Paused
+         *     * `archived` - Archived
          * @enum {string}
          */
         ListingStatusEnum: "draft" | "pending_review" | "active" | "rejected" | "sold" | "paused" | "archived";
@@ -1610,9 +1586,9 @@ export interface components {
             readonly processing: components["schemas"]["ProcessingEnum"];
         };
         /**
-         * @description * `video` - Видео
-         *     * `image` - Фото
-         *     * `panorama` - Панорама 360°
+         * @description * `video` - Video
+         *     * `image` - Image
+         *     * `panorama` - 360° panorama
          * @enum {string}
          */
         MediaKindEnum: "video" | "image" | "panorama";
@@ -1640,18 +1616,14 @@ export interface components {
             readonly id: string;
             /** Format: uuid */
             thread_id: string;
-            /** Номер */
+            /** Number */
             readonly seq: number;
             /** Format: uuid */
             sender_id: string;
-            /** Текст */
+            /** Text */
             readonly body: string;
-            /**
-             * Создан
-             * Format: date-time
-             */
+            /** Format: date-time */
             readonly created_at: string;
-            /** Id клиента */
             readonly client_id: string;
         };
         MessageCreateRequest: {
@@ -1819,27 +1791,20 @@ export interface components {
             status: components["schemas"]["PaymentStatusEnum"];
             /** Format: decimal */
             amount: string;
-            /** Валюта */
             readonly currency: string;
             /** @description What it pays for: `promotion` (or `subscription`). */
             purpose: string;
-            /**
-             * Создан
-             * Format: date-time
-             */
+            /** Format: date-time */
             readonly created_at: string;
-            /**
-             * Истекает
-             * Format: date-time
-             */
+            /** Format: date-time */
             readonly expires_at: string;
         };
         /**
-         * @description * `pending` - Обрабатывается
-         *     * `succeeded` - Успешно
-         *     * `failed` - Ошибка
-         *     * `expired` - Истёк
-         *     * `refunded` - Возвращён
+         * @description * `pending` - Pending
+         *     * `succeeded` - Succeeded
+         *     * `failed` - Failed
+         *     * `expired` - Expired
+         *     * `refunded` - Refunded
          * @enum {string}
          */
         PaymentStatusEnum: "pending" | "succeeded" | "failed" | "expired" | "refunded";
@@ -1863,14 +1828,11 @@ export interface components {
             code: string;
         };
         Plan: {
-            /** Код */
             readonly code: string;
             readonly name: string;
-            /** Дней */
             readonly days: number;
             /** Format: decimal */
             price: string;
-            /** Валюта */
             readonly currency: components["schemas"]["CurrencyEnum"];
         };
         /**
@@ -1888,30 +1850,23 @@ export interface components {
             USD: string;
         };
         /**
-         * @description * `pending` - Обрабатывается
-         *     * `ready` - Готово
-         *     * `failed` - Ошибка
+         * @description * `pending` - Pending
+         *     * `ready` - Ready
+         *     * `failed` - Failed
          * @enum {string}
          */
         ProcessingEnum: "pending" | "ready" | "failed";
         Profile: {
             /** Format: uuid */
             readonly id: string;
-            /** Телефон */
             readonly phone: string;
-            /** Отображаемое имя */
             readonly display_name: string;
             /** Format: uri */
             readonly avatar_url: string | null;
             readonly role: components["schemas"]["UserRoleEnum"];
-            /** Город */
             readonly city: string;
-            /** Язык */
             readonly language: components["schemas"]["LanguageEnum"];
-            /**
-             * Создан
-             * Format: date-time
-             */
+            /** Format: date-time */
             readonly created_at: string;
             readonly consent_required: boolean;
             readonly listing_quota: components["schemas"]["ListingQuota"];
@@ -1921,21 +1876,14 @@ export interface components {
         ProfileWithTokens: {
             /** Format: uuid */
             readonly id: string;
-            /** Телефон */
             readonly phone: string;
-            /** Отображаемое имя */
             readonly display_name: string;
             /** Format: uri */
             readonly avatar_url: string | null;
             readonly role: components["schemas"]["UserRoleEnum"];
-            /** Город */
             readonly city: string;
-            /** Язык */
             readonly language: components["schemas"]["LanguageEnum"];
-            /**
-             * Создан
-             * Format: date-time
-             */
+            /** Format: date-time */
             readonly created_at: string;
             readonly consent_required: boolean;
             readonly listing_quota: components["schemas"]["ListingQuota"];
@@ -1950,28 +1898,18 @@ export interface components {
             listing_id: string;
             plan: string;
             status: components["schemas"]["PromotionStatusEnum"];
-            /**
-             * Начало
-             * Format: date-time
-             */
+            /** Format: date-time */
             readonly starts_at: string | null;
-            /**
-             * Окончание
-             * Format: date-time
-             */
+            /** Format: date-time */
             readonly ends_at: string | null;
             /** Format: uuid */
             payment_id: string;
-            /**
-             * Создан
-             * Format: date-time
-             */
+            /** Format: date-time */
             readonly created_at: string;
         };
         PromotionCreateRequest: {
             /** Format: uuid */
             listing_id: string;
-            /** Код */
             plan: string;
         };
         PromotionCreated: {
@@ -1981,50 +1919,41 @@ export interface components {
             listing_id: string;
             plan: string;
             status: components["schemas"]["PromotionStatusEnum"];
-            /**
-             * Начало
-             * Format: date-time
-             */
+            /** Format: date-time */
             readonly starts_at: string | null;
-            /**
-             * Окончание
-             * Format: date-time
-             */
+            /** Format: date-time */
             readonly ends_at: string | null;
             /** Format: uuid */
             payment_id: string;
-            /**
-             * Создан
-             * Format: date-time
-             */
+            /** Format: date-time */
             readonly created_at: string;
             payment: components["schemas"]["CheckoutPayment"];
         };
         /**
-         * @description * `pending_payment` - Ожидает оплаты
-         *     * `active` - Активно
-         *     * `expired` - Истёк
-         *     * `canceled` - Отменена
-         *     * `failed` - Ошибка
-         *     * `refunded` - Возвращён
+         * @description * `pending_payment` - Pending payment
+         *     * `active` - Active
+         *     * `expired` - Expired
+         *     * `canceled` - Canceled
+         *     * `failed` - Failed
+         *     * `refunded` - Refunded
          * @enum {string}
          */
         PromotionStatusEnum: "pending_payment" | "active" | "expired" | "canceled" | "failed" | "refunded";
         /**
-         * @description * `apartment` - Квартира
-         *     * `house` - Дом
-         *     * `land` - Участок
-         *     * `commercial` - Коммерческая
+         * @description * `apartment` - Apartment
+         *     * `house` - House
+         *     * `land` - Land
+         *     * `commercial` - Commercial
          * @enum {string}
          */
         PropertyTypeEnum: "apartment" | "house" | "land" | "commercial";
         /**
-         * @description * `kok_boru` - Кок-бору
-         *     * `racing` - Скачки
-         *     * `breeding` - Разведение
-         *     * `riding` - Верховая езда
-         *     * `meat` - На мясо
-         *     * `dairy` - Молочная (кымыз)
+         * @description * `kok_boru` - Kok-boru
+         *     * `racing` - Racing
+         *     * `breeding` - Breeding
+         *     * `riding` - Riding
+         *     * `meat` - Meat
+         *     * `dairy` - Dairy (kymyz)
          * @enum {string}
          */
         PurposeEnum: "kok_boru" | "racing" | "breeding" | "riding" | "meat" | "dairy";
@@ -2074,14 +2003,14 @@ export interface components {
             area_m2: string;
         };
         /**
-         * @description * `prohibited_item` - Запрещённый товар
-         *     * `fraud_suspected` - Подозрение на мошенничество
-         *     * `bad_media` - Плохие фото или видео
-         *     * `wrong_category` - Неверная категория
-         *     * `wrong_price` - Неверная цена
-         *     * `contact_in_text` - Контакты в тексте
-         *     * `duplicate` - Дубликат
-         *     * `other` - Другое
+         * @description * `prohibited_item` - Prohibited item
+         *     * `fraud_suspected` - Fraud suspected
+         *     * `bad_media` - Bad photos or video
+         *     * `wrong_category` - Wrong category
+         *     * `wrong_price` - Wrong price
+         *     * `contact_in_text` - Contacts in the text
+         *     * `duplicate` - Duplicate
+         *     * `other` - Other
          * @enum {string}
          */
         ReasonCodeEnum: "prohibited_item" | "fraud_suspected" | "bad_media" | "wrong_category" | "wrong_price" | "contact_in_text" | "duplicate" | "other";
@@ -2164,19 +2093,19 @@ export interface components {
             comment?: string;
         };
         /**
-         * @description * `spam` - Спам
-         *     * `fraud` - Мошенничество
-         *     * `prohibited` - Запрещённый товар
-         *     * `wrong_category` - Неверная категория
-         *     * `duplicate` - Дубликат
-         *     * `other` - Другое
+         * @description * `spam` - Spam
+         *     * `fraud` - Fraud
+         *     * `prohibited` - Prohibited item
+         *     * `wrong_category` - Wrong category
+         *     * `duplicate` - Duplicate
+         *     * `other` - Other
          * @enum {string}
          */
         ReportReasonEnum: "spam" | "fraud" | "prohibited" | "wrong_category" | "duplicate" | "other";
         /**
-         * @description * `open` - Открыта
-         *     * `dismissed` - Отклонена как необоснованная
-         *     * `upheld` - Подтверждена
+         * @description * `open` - Open
+         *     * `dismissed` - Dismissed as unfounded
+         *     * `upheld` - Upheld
          * @enum {string}
          */
         ReportStatusEnum: "open" | "dismissed" | "upheld";
@@ -2190,9 +2119,9 @@ export interface components {
             business?: components["schemas"]["BusinessCard"] | null;
         };
         /**
-         * @description * `stallion` - Жеребец
-         *     * `mare` - Кобыла
-         *     * `gelding` - Мерин
+         * @description * `stallion` - Stallion
+         *     * `mare` - Mare
+         *     * `gelding` - Gelding
          * @enum {string}
          */
         SexEnum: "stallion" | "mare" | "gelding";
@@ -2203,8 +2132,8 @@ export interface components {
          */
         SourceEnum: "anthropic" | "rules";
         /**
-         * @description * `left` - Левый руль
-         *     * `right` - Правый руль
+         * @description * `left` - Left-hand drive
+         *     * `right` - Right-hand drive
          * @enum {string}
          */
         SteeringEnum: "left" | "right";
@@ -2216,25 +2145,21 @@ export interface components {
             current_period_end: string | null;
         };
         SubscriptionBuyRequest: {
-            /** Код */
             plan: string;
         };
         SubscriptionPlan: {
-            /** Код */
             readonly code: string;
             readonly name: string;
-            /** Месяцев */
             readonly months: number;
             /** Format: decimal */
             price: string;
-            /** Валюта */
             readonly currency: components["schemas"]["CurrencyEnum"];
         };
         /**
-         * @description * `trial` - Пробный период
-         *     * `active` - Активно
-         *     * `past_due` - Просрочена оплата
-         *     * `canceled` - Отменена
+         * @description * `trial` - Trial
+         *     * `active` - Active
+         *     * `past_due` - Past due
+         *     * `canceled` - Canceled
          * @enum {string}
          */
         SubscriptionStatusEnum: "trial" | "active" | "past_due" | "canceled";
@@ -2259,20 +2184,15 @@ export interface components {
         ThreadListingCard: {
             /** Format: uuid */
             readonly id: string;
-            /** Категория */
             readonly category: components["schemas"]["CategoryEnum"];
-            /** Заголовок */
             readonly title: string;
             /** Format: decimal */
             price: string;
-            /** Валюта */
             readonly currency: components["schemas"]["CurrencyEnum"];
             prices: components["schemas"]["Prices"];
-            /** Торг уместен */
+            /** Negotiable */
             readonly is_negotiable: boolean;
-            /** Город */
             readonly city: string;
-            /** Область */
             readonly region: string;
             cover: components["schemas"]["Cover"];
             key_details: components["schemas"]["ListingKeyDetails"];
@@ -2301,17 +2221,17 @@ export interface components {
             refresh: string;
         };
         /**
-         * @description * `manual` - Механика
-         *     * `automatic` - Автомат
-         *     * `robot` - Робот
-         *     * `cvt` - Вариатор
+         * @description * `manual` - Manual
+         *     * `automatic` - Automatic
+         *     * `robot` - Robot
+         *     * `cvt` - CVT
          * @enum {string}
          */
         TransmissionEnum: "manual" | "automatic" | "robot" | "cvt";
         /**
-         * @description * `user` - Пользователь
-         *     * `moderator` - Модератор
-         *     * `admin` - Администратор
+         * @description * `user` - User
+         *     * `moderator` - Moderator
+         *     * `admin` - Admin
          * @enum {string}
          */
         UserRoleEnum: "user" | "moderator" | "admin";
@@ -5000,9 +4920,9 @@ export interface operations {
                 /**
                  * @description Only listings of this category.
                  *
-                 *     * `car` - Автомобиль
-                 *     * `horse` - Лошадь
-                 *     * `real_estate` - Недвижимость
+                 *     * `car` - Car
+                 *     * `horse` - Horse
+                 *     * `real_estate` - Real estate
                  */
                 category?: "car" | "horse" | "real_estate";
                 /** @description City, matched case-insensitively. Repeat it for several values. */
@@ -5590,7 +5510,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A UUID string identifying this объявление. */
+                /** @description A UUID string identifying this listing. */
                 id: string;
             };
             cookie?: never;
@@ -5668,7 +5588,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A UUID string identifying this объявление. */
+                /** @description A UUID string identifying this listing. */
                 id: string;
             };
             cookie?: never;
@@ -5745,7 +5665,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A UUID string identifying this объявление. */
+                /** @description A UUID string identifying this listing. */
                 id: string;
             };
             cookie?: never;
@@ -6035,7 +5955,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A UUID string identifying this объявление. */
+                /** @description A UUID string identifying this listing. */
                 id: string;
             };
             cookie?: never;
@@ -6341,7 +6261,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A UUID string identifying this объявление. */
+                /** @description A UUID string identifying this listing. */
                 id: string;
             };
             cookie?: never;
