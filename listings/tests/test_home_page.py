@@ -52,6 +52,10 @@ def test_home_page_counts_the_active_listings_of_each_category(
     ]
     assert 'href="/api/docs/"' in html
 
+    # The next visitors are answered from the cache, without a query.
+    with django_assert_num_queries(0):
+        assert Client().get("/", HTTP_ACCEPT_LANGUAGE="ky").status_code == 200
+
 
 def test_home_page_speaks_kyrgyz_and_answers_only_reads(author: Any) -> None:
     html = Client().get("/", HTTP_ACCEPT_LANGUAGE="ky").content.decode()
