@@ -8,9 +8,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from .admin_audit import AuditedModelAdmin, ReadOnly
-from .models import AuditEntry, Consent, Role, User
+from .api import request_user
+from .models import AuditEntry, Consent, User
 from .phone import normalize_phone
-from .services import user_ban, user_set_role
+from .services import user_ban, user_save_by_staff
 
 
 class ConsentInline(ReadOnly, admin.TabularInline):
@@ -80,11 +81,7 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
         return (ConsentInline,) if obj is not None else ()
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
-        # The role goes through the one service that keeps the staff flags and group in step.
-        role = obj.role
-        obj.role = User.objects.only("role").get(pk=obj.pk).role if change else Role.USER
-        super().save_model(request, obj, form, change)
-        user_set_role(user=obj, role=role, actor=request.user)  # type: ignore[arg-type]
+        user_save_by_staff(user=obj, actor=request_user(request))
 
     def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> Any:
         # Staff paste numbers as people write them; match the stored E.164 form too.
@@ -104,7 +101,7 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
         for user in queryset.filter(is_active=True):
             if user.pk == request.user.pk:
                 continue
-            user_ban(user=user, actor=request.user, reason="admin action")  # type: ignore[arg-type]
+            user_ban(user=user, actor=request_user(request), reason="admin action")
             banned += 1
         self.message_user(request, _("%(count)d users banned.") % {"count": banned})
 

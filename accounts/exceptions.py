@@ -70,3 +70,7 @@ class ImageTooLarge(DomainError):
 
     code = "image_too_large"
     message = _("The image has too many pixels. Upload a smaller one.")
+
+
+class AlreadyAdmin(Exception):
+    """A staff command asked to make an admin a moderator (not an API answer)."""

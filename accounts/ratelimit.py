@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from core.errors import RateLimited, ServiceUnavailable
 
-from .models import RateCounter
+from .locks import rate_counters_for_update
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def _hit_database(limit: Limit) -> tuple[int, int]:
     for _attempt in range(3):
         try:
             with transaction.atomic():
-                counter, created = RateCounter.objects.select_for_update().get_or_create(
+                counter, created = rate_counters_for_update().get_or_create(
                     key=limit.key,
                     defaults={"count": 1, "window_ends_at": now + timedelta(seconds=limit.window)},
                 )

@@ -1,15 +1,13 @@
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.fields import empty
 
 from core.fields import StrictCharField
 
 from . import hooks
+from .api import BUSINESS_ROLES, PhoneInputField
 from .models import ConsentKind, DevicePlatform, Language, Role, User
-from .phone import INVALID_PHONE_MESSAGE, normalize_phone
 from .selectors import consent_is_required
 
 
@@ -24,9 +22,6 @@ class LegalDocumentSerializer(serializers.Serializer):
 class ListingQuotaSerializer(serializers.Serializer):
     used = serializers.IntegerField()
     limit = serializers.IntegerField()
-
-
-BUSINESS_ROLES = (("admin", "admin"), ("seller", "seller"))
 
 
 class BusinessRefSerializer(serializers.Serializer):
@@ -81,30 +76,6 @@ class ProfileUpdateSerializer(serializers.Serializer):
     display_name = StrictCharField(min_length=1, max_length=100, required=False)
     city = StrictCharField(min_length=1, max_length=100, required=False)
     language = serializers.ChoiceField(choices=Language.choices, required=False)
-
-
-@extend_schema_field(
-    {"type": "string", "example": "+996 700 123 456", "description": "A Kyrgyz mobile number."}
-)
-class PhoneInputField(serializers.Field):
-    """A phone as people write it, normalised to E.164; anything else is `invalid_phone`."""
-
-    default_error_messages = {"invalid_phone": INVALID_PHONE_MESSAGE}
-
-    def run_validation(self, data: Any = empty) -> Any:
-        if data is empty:
-            return super().run_validation(data)  # "required"
-        return self.to_internal_value(data)
-
-    def to_internal_value(self, data: Any) -> str:
-        try:
-            return normalize_phone(data)
-        except DjangoValidationError:
-            self.fail("invalid_phone")
-            raise  # unreachable: fail() raises
-
-    def to_representation(self, value: Any) -> str:
-        return str(value)
 
 
 class PhoneSerializer(serializers.Serializer):

@@ -9,6 +9,7 @@ from core.tasks import ExternalCallTask
 
 from .models import Device
 from .push import PushMessage, PushTemporaryError, send_push
+from .services.profile import devices_forget
 from .sms import SmsRejected, SmsTemporaryError, mask_phone, new_message_id, send_sms
 
 logger = logging.getLogger(__name__)
@@ -64,6 +65,5 @@ def send_push_task(
     messages = [PushMessage(token=t, title=title, body=body, data=data or {}) for t in tokens]
     dead = send_push(messages)
     if dead:
-        # Expo asks senders to stop using these tokens until the device registers again.
-        deleted, _ = Device.objects.filter(user_id=user_id, expo_push_token__in=dead).delete()
+        deleted = devices_forget(user_id=user_id, tokens=dead)
         logger.info("Forgot %d unregistered device(s) of user %s", deleted, user_id)

@@ -1,7 +1,7 @@
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -10,9 +10,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken
 
+from core.api import NO_CONTENT, validated
 from core.client_ip import client_ip
 from core.schema import TOKEN_NOT_VALID, error_codes
 
+from .api import request_user
 from .authentication import JWTAuthentication
 from .exceptions import (
     AccountDisabled,
@@ -25,7 +27,7 @@ from .exceptions import (
     PhoneTaken,
     TooManyAttempts,
 )
-from .models import CodePurpose, User
+from .models import CodePurpose
 from .ratelimit import Limit, hit
 from .selectors import consent_current, legal_documents_in_force
 from .serializers import (
@@ -65,19 +67,6 @@ from .services.profile import (
     profile_update,
 )
 from .tokens import SESSION_CLAIM
-
-NO_CONTENT = OpenApiResponse(description="Done.")
-
-
-def _valid(serializer_class: type, request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
-def _user(request: Request) -> User:
-    """The authenticated caller (the default permission, IsAuthenticated, has checked)."""
-    return cast(User, request.user)
 
 
 def _meta(request: Request) -> RequestMeta:
@@ -121,7 +110,7 @@ class OtpRequestView(PublicView):
     )
     @error_codes(InvalidPhone)
     def post(self, request: Request) -> Response:
-        data = _valid(OtpRequestSerializer, request)
+        data = validated(OtpRequestSerializer, request)
         sent = otp_send(
             phone=phone_from_input(data["phone"]),
             purpose=CodePurpose.LOGIN,
@@ -146,7 +135,7 @@ class OtpVerifyView(PublicView):
         InvalidPhone, InvalidCode, CodeExpired, ConsentRequired, TooManyAttempts, AccountDisabled
     )
     def post(self, request: Request) -> Response:
-        data = _valid(OtpVerifySerializer, request)
+        data = validated(OtpVerifySerializer, request)
         phone = phone_from_input(data["phone"])
         # Guessing codes across many phones from one address is capped too.
         hit(Limit(f"otp:verify:ip:{client_ip(request)}", settings.OTP_VERIFY_PER_IP_PER_HOUR, 3600))
@@ -173,7 +162,7 @@ class TokenRefreshView(PublicView):
     )
     @error_codes(TOKEN_NOT_VALID)
     def post(self, request: Request) -> Response:
-        return Response(auth_refresh(refresh=_valid(RefreshSerializer, request)["refresh"]))
+        return Response(auth_refresh(refresh=validated(RefreshSerializer, request)["refresh"]))
 
 
 class LogoutView(APIView):
@@ -196,7 +185,9 @@ class LogoutView(APIView):
         "same tokens answers 204 again.",
     )
     def post(self, request: Request) -> Response:
-        auth_logout(user=_user(request), refresh=_valid(RefreshSerializer, request)["refresh"])
+        auth_logout(
+            user=request_user(request), refresh=validated(RefreshSerializer, request)["refresh"]
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -209,7 +200,7 @@ class LogoutAllView(APIView):
         description="Every token of the user stops working, on every device.",
     )
     def post(self, request: Request) -> Response:
-        auth_logout_all(user=_user(request))
+        auth_logout_all(user=request_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -235,7 +226,7 @@ class MeView(APIView):
         description="`display_name`, `city` and `language`; answers the whole profile.",
     )
     def patch(self, request: Request) -> Response:
-        profile_update(user=_user(request), data=_valid(ProfileUpdateSerializer, request))
+        profile_update(user=request_user(request), data=validated(ProfileUpdateSerializer, request))
         return self._profile(request)
 
     @extend_schema(
@@ -247,7 +238,7 @@ class MeView(APIView):
     )
     @error_codes(LastAdmin)
     def delete(self, request: Request) -> Response:
-        account_delete(user=_user(request))
+        account_delete(user=request_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -266,7 +257,9 @@ class AvatarView(APIView):
     )
     @error_codes(ImageTooLarge)
     def post(self, request: Request) -> Response:
-        user = avatar_set(user=_user(request), upload=_valid(AvatarSerializer, request)["file"])
+        user = avatar_set(
+            user=request_user(request), upload=validated(AvatarSerializer, request)["file"]
+        )
         return Response(ProfileSerializer(user, context={"request": request}).data)
 
 
@@ -278,7 +271,7 @@ class ConsentsView(APIView):
         description="One entry per document kind: accepted or not, and the version decided on.",
     )
     def get(self, request: Request) -> Response:
-        states = consent_current(user=_user(request))
+        states = consent_current(user=request_user(request))
         return Response(ConsentStateSerializer(states, many=True).data)
 
     @extend_schema(
@@ -291,9 +284,9 @@ class ConsentsView(APIView):
     )
     @error_codes(ConsentRequired)
     def post(self, request: Request) -> Response:
-        data = _valid(ConsentDecisionSerializer, request)
+        data = validated(ConsentDecisionSerializer, request)
         decision = consent_record(
-            user=_user(request),
+            user=request_user(request),
             kind=data["kind"],
             accepted=data["accepted"],
             meta=_meta(request),
@@ -318,8 +311,8 @@ class PhoneChangeView(APIView):
     )
     @error_codes(InvalidPhone)
     def post(self, request: Request) -> Response:
-        phone = phone_from_input(_valid(PhoneSerializer, request)["phone"])
-        sent = phone_change_request(user=_user(request), phone=phone, ip=client_ip(request))
+        phone = phone_from_input(validated(PhoneSerializer, request)["phone"])
+        sent = phone_change_request(user=request_user(request), phone=phone, ip=client_ip(request))
         return Response(CodeSentSerializer(sent).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -334,12 +327,12 @@ class PhoneVerifyView(APIView):
     )
     @error_codes(InvalidPhone, InvalidCode, CodeExpired, TooManyAttempts, PhoneTaken)
     def post(self, request: Request) -> Response:
-        data = _valid(PhoneVerifySerializer, request)
+        data = validated(PhoneVerifySerializer, request)
         phone = phone_from_input(data["phone"])
         hit(Limit(f"otp:verify:ip:{client_ip(request)}", settings.OTP_VERIFY_PER_IP_PER_HOUR, 3600))
         claims: Any = request.auth  # the access token that authenticated the caller
         user, tokens = phone_change_verify(
-            user=_user(request),
+            user=request_user(request),
             phone=phone,
             code=data["code"],
             session_id=claims.get(SESSION_CLAIM) if claims else None,
@@ -358,9 +351,9 @@ class DevicesView(APIView):
         "decisions on the user's listings.",
     )
     def post(self, request: Request) -> Response:
-        data = _valid(DeviceSerializer, request)
+        data = validated(DeviceSerializer, request)
         device = device_register(
-            user=_user(request),
+            user=request_user(request),
             token=data["expo_push_token"],
             platform=data["platform"],
         )
@@ -374,6 +367,6 @@ class DevicesView(APIView):
         description="No more notifications to that install.",
     )
     def delete(self, request: Request) -> Response:
-        data = _valid(DeviceDeleteSerializer, request)
-        device_unregister(user=_user(request), token=data["expo_push_token"])
+        data = validated(DeviceDeleteSerializer, request)
+        device_unregister(user=request_user(request), token=data["expo_push_token"])
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -3,7 +3,7 @@ inline (every addition, role change and removal goes through the team services: 
 the last admin stays), the verified mark by action only, the subscription read-only, and the
 invitations and orders as recorded."""
 
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_audit import AuditedModelAdmin, ReadOnly, ReadOnlyAdmin
 from accounts.admin_offers import OfferAdmin
-from accounts.models import User
+from accounts.api import request_user
 from accounts.phone import normalize_phone
 from core.errors import DomainError
 
@@ -139,13 +139,13 @@ class BusinessAdmin(AuditedModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Business, form: Any, change: bool) -> None:
         data = {field: form.cleaned_data[field] for field in form.changed_data}
-        business_update(business=obj, actor=request.user, data=data)  # type: ignore[arg-type]
+        business_update(business=obj, actor=request_user(request), data=data)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is not Membership:
             formset.save()  # the read-only inlines: nothing changes, the change message reads it
             return
-        business, actor = form.instance, cast(User, request.user)
+        business, actor = form.instance, request_user(request)
         formset.save(commit=False)
         # New admins first and removals last, so replacing the only admin in one save works.
         changed = sorted(
@@ -174,7 +174,7 @@ class BusinessAdmin(AuditedModelAdmin):
 
     def _set_verified(self, request: HttpRequest, queryset: QuerySet[Business], value: bool) -> int:
         return sum(
-            business_set_verified(business=business, verified=value, actor=request.user)  # type: ignore[arg-type]
+            business_set_verified(business=business, verified=value, actor=request_user(request))
             for business in queryset
         )
 

@@ -10,6 +10,7 @@
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import Http404
 
 from core.ids import uuid_or_404
@@ -25,6 +26,27 @@ def membership_of(*, user: Any, business_id: Any) -> Membership | None:
         Membership.objects.select_related("business")
         .filter(business_id=uuid_or_404(business_id), user=user)
         .first()
+    )
+
+
+def is_member(*, user: Any, business: Business) -> bool:
+    """An admin or a seller of `business`: may post and manage its listings."""
+    return Membership.objects.filter(business=business, user=user).exists()
+
+
+def is_admin(*, user: Any, business: Business) -> bool:
+    return Membership.objects.filter(business=business, user=user, role=MemberRole.ADMIN).exists()
+
+
+def member_business_ids(user: Any) -> QuerySet[Membership, Any]:
+    """The ids of the businesses `user` is a member of, as a subquery (`business__in=...`)."""
+    return Membership.objects.filter(user=user).values("business")
+
+
+def member_ids(*, business_id: Any) -> list[Any]:
+    """The users on the business's side: its admins and sellers."""
+    return list(
+        Membership.objects.filter(business_id=business_id).values_list("user_id", flat=True)
     )
 
 

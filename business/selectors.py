@@ -5,7 +5,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .models import Invitation, InvitationStatus, Membership, SubscriptionPlan
+from .models import Invitation, InvitationStatus, MemberRole, Membership, SubscriptionPlan
 
 
 def businesses_of_user(user: Any) -> list[dict[str, Any]]:
@@ -47,3 +47,14 @@ def invitations_for_user(*, user: Any) -> QuerySet[Invitation]:
 
 def subscription_plans_on_sale() -> QuerySet[SubscriptionPlan]:
     return SubscriptionPlan.objects.filter(is_active=True).order_by("position", "months")
+
+
+def longest_admin(*, business_id: Any, excluding: Any) -> Any:
+    """The id of the admin who has been one longest, but `excluding`; None if there is none."""
+    return (
+        Membership.objects.filter(business_id=business_id, role=MemberRole.ADMIN)
+        .exclude(user_id=excluding)
+        .order_by("joined_at", "id")
+        .values_list("user_id", flat=True)
+        .first()
+    )

@@ -5,7 +5,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.serializers import BUSINESS_ROLES, PhoneInputField
+from accounts.api import BUSINESS_ROLES, PhoneInputField
 from core.fields import StrictCharField
 
 from . import hooks

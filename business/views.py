@@ -4,9 +4,9 @@ Lookups go through business.permissions: 404 for a business the caller is not in
 seller doing what only admins do.
 """
 
-from typing import Any, cast
+from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -14,8 +14,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api import request_user
 from accounts.exceptions import ImageTooLarge, InvalidPhone, LastAdmin
-from accounts.models import User
+from core.api import NO_CONTENT, validated
 from core.schema import error_codes
 
 from .exceptions import NotBusinessAdmin
@@ -52,19 +53,6 @@ from .services.team import (
     member_remove,
     member_set_role,
 )
-
-NO_CONTENT = OpenApiResponse(description="Done; nothing to return.")
-
-
-def _user(request: Request) -> User:
-    """The authenticated caller (the default permission, IsAuthenticated, has checked)."""
-    return cast(User, request.user)
-
-
-def _valid(serializer_class: type, request: Request, *, partial: bool = False) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data, partial=partial)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def _business(
@@ -111,7 +99,7 @@ class BusinessCreateView(APIView):
     @error_codes(InvalidPhone)
     def post(self, request: Request) -> Response:
         business = business_create(
-            owner=_user(request), data=_valid(BusinessWriteSerializer, request)
+            owner=request_user(request), data=validated(BusinessWriteSerializer, request)
         )
         return _business(request, business, status.HTTP_201_CREATED, member=True)
 
@@ -139,8 +127,8 @@ class BusinessView(APIView):
     @error_codes(NotBusinessAdmin, InvalidPhone)
     def patch(self, request: Request, pk: Any) -> Response:
         business = business_get_for_admin(user=request.user, business_id=pk)
-        data = _valid(BusinessWriteSerializer, request, partial=True)
-        updated = business_update(business=business, actor=_user(request), data=data)
+        data = validated(BusinessWriteSerializer, request, partial=True)
+        updated = business_update(business=business, actor=request_user(request), data=data)
         return _business(request, updated, member=True)
 
 
@@ -160,8 +148,8 @@ class LogoView(APIView):
     @error_codes(NotBusinessAdmin, ImageTooLarge)
     def post(self, request: Request, pk: Any) -> Response:
         business = business_get_for_admin(user=request.user, business_id=pk)
-        upload = _valid(LogoSerializer, request)["file"]
-        updated = business_set_logo(business=business, actor=_user(request), upload=upload)
+        upload = validated(LogoSerializer, request)["file"]
+        updated = business_set_logo(business=business, actor=request_user(request), upload=upload)
         return _business(request, updated, member=True)
 
 
@@ -188,9 +176,9 @@ class MemberView(APIView):
     @error_codes(NotBusinessAdmin, LastAdmin)
     def patch(self, request: Request, pk: Any, user_id: Any) -> Response:
         business = business_get_for_admin(user=request.user, business_id=pk)
-        role = _valid(MemberUpdateSerializer, request)["role"]
+        role = validated(MemberUpdateSerializer, request)["role"]
         membership = member_set_role(
-            business=business, user_id=user_id, role=role, actor=_user(request)
+            business=business, user_id=user_id, role=role, actor=request_user(request)
         )
         return Response(MemberSerializer(membership).data)
 
@@ -204,7 +192,7 @@ class MemberView(APIView):
     @error_codes(NotBusinessAdmin, LastAdmin)
     def delete(self, request: Request, pk: Any, user_id: Any) -> Response:
         membership = business_get_for_member(user=request.user, business_id=pk)
-        member_remove(business=membership.business, user_id=user_id, actor=_user(request))
+        member_remove(business=membership.business, user_id=user_id, actor=request_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -235,9 +223,9 @@ class InvitationsView(APIView):
     @error_codes(NotBusinessAdmin, InvalidPhone)
     def post(self, request: Request, pk: Any) -> Response:
         business = business_get_for_admin(user=request.user, business_id=pk)
-        data = _valid(InvitationCreateSerializer, request)
+        data = validated(InvitationCreateSerializer, request)
         invitation = invitation_create(
-            business=business, actor=_user(request), phone=data["phone"], role=data["role"]
+            business=business, actor=request_user(request), phone=data["phone"], role=data["role"]
         )
         return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
 
@@ -252,7 +240,9 @@ class InvitationView(APIView):
     @error_codes(NotBusinessAdmin)
     def delete(self, request: Request, pk: Any, invitation_id: Any) -> Response:
         business = business_get_for_admin(user=request.user, business_id=pk)
-        invitation_revoke(business=business, actor=_user(request), invitation_id=invitation_id)
+        invitation_revoke(
+            business=business, actor=request_user(request), invitation_id=invitation_id
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -264,7 +254,7 @@ class MyInvitationsView(APIView):
         description="Pending invitations to businesses' teams, to accept or decline.",
     )
     def get(self, request: Request) -> Response:
-        invitations = invitations_for_user(user=_user(request))
+        invitations = invitations_for_user(user=request_user(request))
         context = {"request": request}
         return Response(MyInvitationSerializer(invitations, many=True, context=context).data)
 
@@ -278,7 +268,7 @@ class AcceptInvitationView(APIView):
         description="The caller joins the business's team with the invitation's role.",
     )
     def post(self, request: Request, pk: Any) -> Response:
-        invitation_accept(user=_user(request), invitation_id=pk)
+        invitation_accept(user=request_user(request), invitation_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -291,5 +281,5 @@ class DeclineInvitationView(APIView):
         description="The invitation ends; the caller does not join the team.",
     )
     def post(self, request: Request, pk: Any) -> Response:
-        invitation_decline(user=_user(request), invitation_id=pk)
+        invitation_decline(user=request_user(request), invitation_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -12,7 +12,7 @@ from django.db.models import Exists, F, IntegerField, OuterRef, QuerySet, Subque
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 
-from business.models import MemberRole, Membership
+from business.permissions import member_ids
 from core.ids import uuid_or_404
 from listings.permissions import seller_side_ids
 
@@ -51,11 +51,7 @@ def thread_participant_ids(*, thread: Thread) -> list[uuid.UUID]:
     if listing.business_id is None:
         seller_side = [listing.author_id]
     else:
-        seller_side = list(
-            Membership.objects.filter(
-                business_id=listing.business_id, role__in=MemberRole.values
-            ).values_list("user_id", flat=True)
-        )
+        seller_side = member_ids(business_id=listing.business_id)
     return list(dict.fromkeys([thread.buyer_id, *seller_side]))
 
 

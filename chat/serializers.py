@@ -9,9 +9,9 @@ from rest_framework import serializers
 from accounts.models import User
 from business.models import Business
 from core.fields import StrictCharField
+from listings.api import ListingCardSerializer
 from listings.cards import CardBuilder, card_rows, iso_time
 from listings.models import Listing, Status
-from listings.serializers import ListingCardSerializer
 
 from .events import message_payload
 from .models import BODY_MAX_LENGTH, CLIENT_ID_MAX_LENGTH, Message, Thread

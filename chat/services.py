@@ -28,6 +28,7 @@ from listings.selectors import listing_is_seller_side
 
 from . import events, presence
 from .exceptions import Blocked, CannotMessageSelf
+from .locks import threads_for_update
 from .metrics import messages_sent
 from .models import BODY_MAX_LENGTH, CLIENT_ID_MAX_LENGTH, Block, Message, ReadState, Side, Thread
 from .selectors import thread_participant_ids
@@ -153,7 +154,7 @@ def message_send(
     other_side = Side.SELLER if side == Side.BUYER else Side.BUYER
     with transaction.atomic():
         locked = (
-            Thread.objects.select_for_update()
+            threads_for_update()
             .annotate(blocked=Exists(Block.objects.filter(thread=OuterRef("pk"), side=other_side)))
             .get(pk=thread.pk)
         )

@@ -1,6 +1,6 @@
 """The chat's REST endpoints: parse, fetch through a selector, call one service, answer."""
 
-from typing import Any, cast
+from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -8,8 +8,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
-from core.pagination import CursorPagination
+from accounts.api import request_user
+from core.api import NO_CONTENT
+from core.pagination import PAGING, CursorPagination
 from core.schema import NOT_FOUND, error_codes
 
 from .exceptions import Blocked, CannotMessageSelf
@@ -25,19 +26,6 @@ from .serializers import (
     thread_items,
 )
 from .services import message_send, thread_block, thread_open, thread_read, thread_unblock
-
-NO_CONTENT = OpenApiResponse(description="Done; nothing to return.")
-PAGING = [
-    OpenApiParameter("cursor", str, description="The `next` link's cursor."),
-    OpenApiParameter(
-        "page_size", int, description="From 1; default 20; larger values are capped at 50."
-    ),
-]
-
-
-def _user(request: Request) -> User:
-    """The authenticated caller (the default permission, IsAuthenticated, has checked)."""
-    return cast(User, request.user)
 
 
 class ThreadPagination(CursorPagination):
@@ -86,7 +74,7 @@ class ThreadsView(APIView):
         serializer = ThreadOpenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         thread, created = thread_open(
-            buyer=_user(request), listing_id=serializer.validated_data["listing_id"]
+            buyer=request_user(request), listing_id=serializer.validated_data["listing_id"]
         )
         return _thread_answer(request, thread, status.HTTP_201_CREATED if created else 200)
 
@@ -144,7 +132,7 @@ class MessagesView(APIView):
         serializer = MessageCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         message, created = message_send(
-            thread=thread, side=side, sender=_user(request), **serializer.validated_data
+            thread=thread, side=side, sender=request_user(request), **serializer.validated_data
         )
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(MessageSerializer(message).data, status=code)
@@ -164,7 +152,9 @@ class ReadView(APIView):
         serializer = ReadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         thread_read(
-            thread=thread, user=_user(request), up_to_seq=serializer.validated_data["up_to_seq"]
+            thread=thread,
+            user=request_user(request),
+            up_to_seq=serializer.validated_data["up_to_seq"],
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -179,7 +169,7 @@ class BlockView(APIView):
     )
     def post(self, request: Request, pk: str) -> Response:
         thread, side = thread_get_for_participant(user=request.user, thread_id=pk)
-        thread_block(thread=thread, side=side, user=_user(request))
+        thread_block(thread=thread, side=side, user=request_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -191,5 +181,5 @@ class BlockView(APIView):
     )
     def delete(self, request: Request, pk: str) -> Response:
         thread, side = thread_get_for_participant(user=request.user, thread_id=pk)
-        thread_unblock(thread=thread, side=side, user=_user(request))
+        thread_unblock(thread=thread, side=side, user=request_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,8 +1,19 @@
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination as DRFCursorPagination
+
+# The query parameters of every cursor-paged list, for its schema.
+PAGING = [
+    OpenApiParameter(
+        "cursor", str, description="Opaque: the cursor of the previous page's `next` link."
+    ),
+    OpenApiParameter(
+        "page_size", int, description="From 1; default 20; larger values are capped at 50."
+    ),
+]
 
 
 def parse_page_size(request: Any, default: int, maximum: int) -> int:

@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_audit import AuditedModelAdmin
+from accounts.api import request_user
 
 from .models import CarDetails, ExchangeRate, HorseDetails, Listing, ListingMedia, RealEstateDetails
 from .services.prices import exchange_rate_set
@@ -126,5 +127,5 @@ class ExchangeRateAdmin(AuditedModelAdmin):
         exchange_rate_set(
             currency=obj.currency,
             kgs_per_unit=obj.kgs_per_unit,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request_user(request),
         )

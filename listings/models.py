@@ -335,6 +335,11 @@ class RealEstateDetails(models.Model):
         return f"{self.property_type} {self.area_m2} m²"
 
 
+def details_of(listing: Listing) -> "CarDetails | HorseDetails | RealEstateDetails":
+    """The listing's category details row; ObjectDoesNotExist when it has none (yet)."""
+    return getattr(listing, listing.category)
+
+
 def media_upload_to(instance: "ListingMedia", filename: str) -> str:
     # Unguessable, and nothing of the uploader's file name (which may carry a path).
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from business.models import Membership
+from business.permissions import member_business_ids
 
 from .models import Listing, Status
 
@@ -20,7 +20,7 @@ from .models import Listing, Status
 def seller_side_q(user: Any) -> Q:
     """The seller side as a condition on one listing (`pk=...`); to find a user's listings,
     use `seller_side_ids`."""
-    return Q(business__isnull=True, author=user) | Q(business__memberships__user=user)
+    return Q(business__isnull=True, author=user) | Q(business__in=member_business_ids(user))
 
 
 def seller_side_ids(user: Any) -> QuerySet[Listing, Any]:
@@ -35,8 +35,7 @@ def seller_side_ids(user: Any) -> QuerySet[Listing, Any]:
     # order_by(): no model's default ordering in the halves (a sort for nothing on PostgreSQL,
     # an error on SQLite, which refuses ORDER BY inside a compound statement).
     personal = Listing.objects.filter(business__isnull=True, author=user).order_by()
-    businesses = Membership.objects.filter(user=user).values("business")
-    of_businesses = Listing.objects.filter(business__in=businesses).order_by()
+    of_businesses = Listing.objects.filter(business__in=member_business_ids(user)).order_by()
     return personal.values("pk").union(of_businesses.values("pk"), all=True)
 
 

@@ -19,8 +19,10 @@ from .models import (
     ListingMedia,
     MediaKind,
     MediaProcessing,
+    details_of,
 )
 from .permissions import listings_editable_by, listings_visible_to, seller_side_q
+from .serializers.details import DETAILS_SERIALIZERS
 
 
 def with_card_data(listings: QuerySet[Listing], *, user: Any) -> QuerySet[Listing]:
@@ -123,3 +125,9 @@ def business_listings(*, user: Any, business_id: Any) -> QuerySet[Listing]:
     business that does not exist."""
     business = business_get_public(business_id=business_id)
     return listings_visible_to(user).filter(business=business)
+
+
+def details_snapshot(listing: Listing) -> dict[str, Any]:
+    """The listing's category details as the API shows them (the contract's names and values),
+    for readers outside the API: the pre-check's snapshot."""
+    return dict(DETAILS_SERIALIZERS[listing.category](details_of(listing)).data)

@@ -4,8 +4,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.fields import StrictCharField
+from listings.api import ListingDetailSerializer
 from listings.models import Listing
-from listings.serializers import ListingDetailSerializer
 
 from .models import RejectReason
 

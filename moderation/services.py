@@ -14,10 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.notifications import notify_user
 from accounts.services import audit_record
+from listings.locks import listings_for_update, lock_listing
 from listings.models import Listing, MediaKind, Report, ReportStatus, Status
-from listings.serializers import DETAILS_SERIALIZERS, details_of
+from listings.selectors import details_snapshot
 from listings.services.listings import listing_approve, listing_reject
-from listings.services.quota import lock_owner
 
 from .exceptions import AlreadyDecided
 from .metrics import decisions
@@ -46,15 +46,6 @@ def _notify_seller(listing: Listing, title: Any, body: Any, **params: Any) -> No
     )
 
 
-def _locked(listing: Listing) -> Listing:
-    """The listing's row, locked after its owner's (user, business): the order every quota
-    check takes them in, so a decision and a seller's move cannot wait on each other."""
-    lock_owner(author=listing.author, business=listing.business)
-    return (
-        Listing.objects.select_for_update(of=("self",)).select_related("author").get(pk=listing.pk)
-    )
-
-
 def _open_reports(listing: Listing) -> Any:
     return Report.objects.filter(listing=listing, status=ReportStatus.OPEN)
 
@@ -73,7 +64,7 @@ def moderation_approve(
     since (an edit in review), it is not what was judged and stays in review (AlreadyDecided).
     """
     with transaction.atomic():
-        listing = _locked(listing)
+        listing = lock_listing(listing)
         if listing.status != Status.PENDING_REVIEW:
             raise AlreadyDecided
         if checked_since is not None and listing.review_requested_at != checked_since:
@@ -101,7 +92,7 @@ def moderation_reject(
     """Reject a listing waiting for review, or an active one with open reports (it leaves the
     feed); its open reports are closed as upheld. The seller is told why."""
     with transaction.atomic():
-        listing = _locked(listing)
+        listing = lock_listing(listing)
         reported = listing.status == Status.ACTIVE and _open_reports(listing).exists()
         if listing.status != Status.PENDING_REVIEW and not reported:
             raise AlreadyDecided
@@ -129,7 +120,7 @@ def moderation_reject(
 def moderation_dismiss_reports(*, listing: Listing, moderator: User, note: str = "") -> None:
     """Close a listing's open reports as unfounded."""
     with transaction.atomic():
-        listing = _locked(listing)
+        listing = lock_listing(listing)
         closed = _open_reports(listing).update(
             status=ReportStatus.DISMISSED, closed_at=timezone.now()
         )
@@ -178,7 +169,7 @@ def _snapshot(listing: Listing) -> Any:
                 images.append(Image(media_type="image/jpeg", data=handle.read()))
         except OSError:
             logger.warning("Media %s unreadable for the pre-check", media.pk)
-    details = dict(DETAILS_SERIALIZERS[listing.category](details_of(listing)).data)
+    details = details_snapshot(listing)
     return ListingSnapshot(
         category=listing.category,
         title=listing.title,
@@ -225,7 +216,7 @@ def moderation_precheck(*, listing_id: Any) -> ModerationEvent | None:
     with transaction.atomic():
         # Recorded only for what it judged: a listing edited meanwhile has a newer pre-check
         # on its way (the edit sent it), whose verdict the moderators must see instead.
-        unchanged = Listing.objects.select_for_update().filter(
+        unchanged = listings_for_update().filter(
             pk=listing.pk,
             status=Status.PENDING_REVIEW,
             review_requested_at=listing.review_requested_at,

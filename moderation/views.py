@@ -1,4 +1,4 @@
-from typing import Any, cast
+from typing import Any
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -7,12 +7,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api import request_user
 from accounts.models import User
 from core.pagination import CursorPagination
 from core.schema import error_codes
+from listings.api import ListingDetailSerializer
 from listings.models import Listing
 from listings.selectors import listing_get_for_viewer
-from listings.serializers import ListingDetailSerializer
 
 from .exceptions import AlreadyDecided
 from .permissions import IsModerator
@@ -61,7 +62,7 @@ class ModeratorView(APIView):
     permission_classes = (IsModerator,)
 
     def moderator(self, request: Request) -> User:
-        return cast(User, request.user)
+        return request_user(request)
 
     def listing(self, request: Request, pk: Any) -> Listing:
         # The same scoping selector as everywhere: moderators see every listing.

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_audit import ReadOnlyAdmin
 from accounts.admin_offers import OfferAdmin
+from accounts.api import request_user
 
 from .models import Payment, PaymentEvent, Plan, Promotion
 from .services.payments import payment_mark_refunded
@@ -60,7 +61,7 @@ class PaymentAdmin(ReadOnlyAdmin):
     def mark_refunded(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
         refunded = skipped = 0
         for payment in queryset:
-            if payment_mark_refunded(payment=payment, actor=request.user):  # type: ignore[arg-type]
+            if payment_mark_refunded(payment=payment, actor=request_user(request)):
                 refunded += 1
             else:
                 skipped += 1

@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api import request_user
 from accounts.models import User
 from business.exceptions import NotBusinessAdmin
 from business.models import Business, SubscriptionPlan
@@ -93,7 +94,7 @@ class SubscriptionView(APIView):
         payment = subscription_purchase(
             business=business,
             plan=serializer.validated_data["plan"],
-            buyer=request.user,  # type: ignore[arg-type]
+            buyer=request_user(request),
         )
         data = CheckoutPaymentSerializer(payment, context={"request": request}).data
         return Response(data, status=status.HTTP_201_CREATED)

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api import request_user
 from core.client_ip import is_local_caller
 from core.errors import DomainError
 from core.schema import NOT_FOUND, error_codes
@@ -87,7 +88,7 @@ class PromotionsView(ListAPIView):
             user=request.user, listing_id=serializer.validated_data["listing_id"]
         )
         promotion = promotion_create(
-            user=request.user,  # type: ignore[arg-type]
+            user=request_user(request),
             listing=listing,
             plan=serializer.validated_data["plan"],
         )

@@ -14,6 +14,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 
 from .. import hooks
 from ..exceptions import AccountDisabled, ConsentRequired
+from ..locks import login_sessions_for_update, outstanding_tokens_for_update
 from ..models import CodePurpose, LoginSession, User
 from ..selectors import login_session_user
 from ..tokens import SESSION_CLAIM, TOKEN_VERSION_CLAIM, issue_tokens
@@ -132,7 +133,7 @@ def auth_refresh(*, refresh: str) -> dict[str, str]:
         raise InvalidToken("The token has been revoked.")
     with transaction.atomic():
         session = (
-            LoginSession.objects.select_for_update()
+            login_sessions_for_update()
             .filter(pk=claims[SESSION_CLAIM], revoked_at__isnull=True)
             .first()
         )
@@ -172,9 +173,7 @@ def _refresh_legacy(claims: dict[str, Any]) -> dict[str, str]:
     if user is None or not jti or claims.get(TOKEN_VERSION_CLAIM) != user.token_version:
         raise InvalidToken("The token has been revoked.")
     with transaction.atomic():
-        outstanding = (
-            OutstandingToken.objects.select_for_update().filter(jti=jti).order_by("pk").first()
-        )
+        outstanding = outstanding_tokens_for_update().filter(jti=jti).order_by("pk").first()
         if outstanding is None:
             raise InvalidToken("The token has been revoked.")
         reused = BlacklistedToken.objects.filter(token=outstanding).exists()
@@ -204,14 +203,14 @@ def auth_logout(*, user: User, refresh: str) -> None:
         raise InvalidToken("The token is not a refresh token of yours.")
     jti = str(payload.get(jwt_settings.JTI_CLAIM, ""))
     tokens = OutstandingToken.objects.filter(jti=jti).order_by("pk")
-    sessions = LoginSession.objects.select_for_update().filter(user=user)
+    sessions = login_sessions_for_update().filter(user=user)
     with transaction.atomic():
         if SESSION_CLAIM in payload:
             session = sessions.filter(pk=payload[SESSION_CLAIM]).first()
             outstanding = tokens.first()
         else:
             # From before sessions: the token's row, then the session it moved into, if any.
-            outstanding = tokens.select_for_update().first()
+            outstanding = outstanding_tokens_for_update().filter(jti=jti).order_by("pk").first()
             session = sessions.filter(legacy_jti=jti).first() if jti else None
         if outstanding is not None:
             BlacklistedToken.objects.get_or_create(token=outstanding)

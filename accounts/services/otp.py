@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from core.tasks import enqueue_on_commit
 
 from ..exceptions import CodeExpired, InvalidCode, InvalidPhone, TooManyAttempts
+from ..locks import phone_codes_for_update
 from ..models import CodePurpose, LoginSession, PhoneCode, User
 from ..phone import normalize_phone
 from ..ratelimit import Limit, hit
@@ -131,9 +132,7 @@ def otp_check(
     transaction commits — a wrong try must be counted even though the request fails.
     """
     device = _known_device(phone=phone, purpose=purpose, device_id=device_id)
-    lookup = PhoneCode.objects.select_for_update().filter(
-        phone=phone, purpose=purpose, device_hash=device
-    )
+    lookup = phone_codes_for_update().filter(phone=phone, purpose=purpose, device_hash=device)
     if user is not None:
         lookup = lookup.filter(user=user)
     latest = lookup.order_by("-created_at", "-id").first()

@@ -12,6 +12,7 @@ from django.utils import timezone
 from .. import hooks
 from ..exceptions import PhoneTaken
 from ..images import reencode_picture
+from ..locks import users_for_update
 from ..models import CodePurpose, Device, LoginSession, User
 from ..tokens import issue_tokens
 from .audit import audit_record
@@ -111,6 +112,13 @@ def device_unregister(*, user: User, token: str) -> None:
     Device.objects.filter(user=user, expo_push_token=token).delete()
 
 
+def devices_forget(*, user_id: Any, tokens: list[str]) -> int:
+    """Drop the user's devices whose push tokens the provider reports unregistered (Expo asks
+    senders to stop using them until the device registers again); how many went."""
+    deleted, _ = Device.objects.filter(user_id=user_id, expo_push_token__in=tokens).delete()
+    return deleted
+
+
 def _tombstone() -> str:
     # Unique, 16 characters like an E.164 number, and never a valid phone.
     return "~" + uuid.uuid4().hex[:15]
@@ -124,7 +132,7 @@ def account_delete(*, user: User) -> None:
     Payments, audit records and chat messages stay, shown as from a deleted user.
     """
     with transaction.atomic():
-        user = User.objects.select_for_update().get(pk=user.pk)
+        user = users_for_update().get(pk=user.pk)
         # Inside the transaction: a guard may lock what it checks (the last admin of a
         # business) until the deletion commits.
         hooks.check_deletion_allowed(user)

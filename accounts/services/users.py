@@ -3,6 +3,7 @@ from django.db import transaction
 from django.db.models import F
 
 from .. import hooks
+from ..exceptions import AlreadyAdmin
 from ..models import MODERATORS_GROUP, Role, User
 from .audit import audit_record
 
@@ -29,6 +30,31 @@ def user_set_role(*, user: User, role: str, actor: User | None) -> User:
             data={"from": previous, "to": role.value},
         )
     return user
+
+
+@transaction.atomic
+def user_save_by_staff(*, user: User, actor: User) -> User:
+    """Save a user as staff edited (or added) them in the admin. The role goes through
+    `user_set_role`, which keeps the staff flags and the Moderators group in step."""
+    role = user.role
+    user.role = Role.USER if user._state.adding else User.objects.only("role").get(pk=user.pk).role
+    user.save()
+    return user_set_role(user=user, role=role, actor=actor)
+
+
+@transaction.atomic
+def moderator_appoint(*, phone: str, display_name: str = "") -> tuple[User, bool]:
+    """Make the account of `phone` a moderator, creating it (with no password: staff set one
+    for the admin) if there is none; audited. Returns (user, created). An admin is refused
+    (`AlreadyAdmin`): admins moderate already, and a demotion is no appointment."""
+    user, created = User.objects.get_or_create(phone=phone, defaults={"display_name": display_name})
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=("password",))
+        audit_record(actor=None, action="user.created_by_staff", target=user)
+    if user.role == Role.ADMIN:
+        raise AlreadyAdmin(phone)
+    return user_set_role(user=user, role=Role.MODERATOR, actor=None), created
 
 
 @transaction.atomic

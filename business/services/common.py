@@ -7,10 +7,7 @@ from accounts.notifications import notify_user
 from accounts.services import audit_record
 
 from ..models import Business, MemberRole, Membership
-
-
-def lock_business(business_id: Any) -> Business:
-    return Business.objects.select_for_update().get(pk=business_id)
+from ..selectors import longest_admin
 
 
 def active_admins(business: Business, *, excluding: Any = None) -> int:
@@ -45,29 +42,6 @@ def notify_members(
         )
 
 
-def _successor_of(business_id: Any, leaving_user_id: Any) -> Any:
-    """The admin who has been one longest, but `leaving_user_id`; None if there is none."""
-    return (
-        Membership.objects.filter(business_id=business_id, role=MemberRole.ADMIN)
-        .exclude(user_id=leaving_user_id)
-        .order_by("joined_at", "id")
-        .values_list("user_id", flat=True)
-        .first()
-    )
-
-
-def lock_quota_users(business_id: Any, *, leaving_user_id: Any) -> None:
-    """Before a member stops being an admin of the business: lock the users whose personal
-    quota `creator_pass_on` may move its listings between (users before the business, as
-    the listing quota locks them)."""
-    creator_id = Business.objects.values_list("created_by_id", flat=True).get(pk=business_id)
-    if creator_id is None or str(creator_id) != str(leaving_user_id):
-        return
-    successor = _successor_of(business_id, leaving_user_id)
-    ids = sorted(str(pk) for pk in (creator_id, successor) if pk is not None)
-    list(User.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk"))
-
-
 def creator_pass_on(business: Business, *, leaving_user_id: Any, actor: Any) -> None:
     """The listings of a business that never paid count against its creator's personal quota
     (listings/services/quota.py). When the creator stops being its admin, the admin who has been one
@@ -75,7 +49,7 @@ def creator_pass_on(business: Business, *, leaving_user_id: Any, actor: Any) -> 
     them on the creator. The caller holds the business locked, after `lock_quota_users`."""
     if business.created_by_id is None or str(business.created_by_id) != str(leaving_user_id):
         return
-    business.created_by_id = _successor_of(business.pk, leaving_user_id)
+    business.created_by_id = longest_admin(business_id=business.pk, excluding=leaving_user_id)
     business.save(update_fields=("created_by", "updated_at"))
     audit_record(
         actor=actor,

@@ -10,11 +10,12 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from accounts.images import reencode_picture
+from accounts.locks import users_for_update
 from accounts.models import User
 from accounts.services import audit_record
 
+from ..locks import lock_business
 from ..models import Business, MemberRole, Membership
-from .common import lock_business
 from .subscriptions import subscription_start
 
 PROFILE_FIELDS = ("name", "description", "phone", "city")
@@ -36,7 +37,7 @@ def business_create(*, owner: User, data: dict[str, Any]) -> Business:
     both take their trial (a unique constraint backs this).
     """
     with transaction.atomic():
-        User.objects.select_for_update().filter(pk=owner.pk).first()
+        users_for_update().filter(pk=owner.pk).first()
         business = Business(
             created_by=owner, **{field: data[field] for field in PROFILE_FIELDS if field in data}
         )

@@ -16,11 +16,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.locks import lock_users
 from accounts.models import User
 from accounts.notifications import notify_user
 from accounts.services import audit_record
 
 from .. import hooks
+from ..locks import businesses_for_update, lock_subscription_order, subscription_orders_for_update
 from ..models import (
     Business,
     OrderStatus,
@@ -28,7 +30,7 @@ from ..models import (
     SubscriptionPlan,
     SubscriptionStatus,
 )
-from .common import lock_business, notify_members
+from .common import notify_members
 
 TRIAL_DAYS = 14
 
@@ -112,14 +114,6 @@ def subscription_order_create(
     return order
 
 
-def _locked_order(payment_id: Any) -> tuple[Business, SubscriptionOrder]:
-    business_id = SubscriptionOrder.objects.values_list("business_id", flat=True).get(
-        payment_id=payment_id
-    )
-    business = lock_business(business_id)
-    return business, SubscriptionOrder.objects.select_for_update().get(payment_id=payment_id)
-
-
 def _set_order_status(order: SubscriptionOrder, status: str, *, actor: Any) -> None:
     previous = order.status
     order.status = status
@@ -139,7 +133,7 @@ def subscription_order_paid(*, payment_id: Any, actor: Any) -> None:
     renewal, or paying during the trial, loses no day), for the plan's months; listings
     paused by a cancellation return to active. Locks the business, then the order.
     """
-    business, order = _locked_order(payment_id)
+    business, order = lock_subscription_order(payment_id)
     if order.status not in (OrderStatus.PENDING, OrderStatus.FAILED, OrderStatus.CANCELED):
         return
     now = timezone.now()
@@ -172,7 +166,7 @@ def subscription_order_paid(*, payment_id: Any, actor: Any) -> None:
 def subscription_order_failed(*, payment_id: Any, actor: Any, expired: bool) -> None:
     """The provider refused the payment (the buyer is told), or nobody paid in time."""
     order = (
-        SubscriptionOrder.objects.select_for_update(of=("self",))
+        subscription_orders_for_update()
         .select_related("business", "buyer")
         .get(payment_id=payment_id)
     )
@@ -192,7 +186,7 @@ def subscription_order_failed(*, payment_id: Any, actor: Any, expired: bool) -> 
 def subscription_order_refunded(*, payment_id: Any, actor: Any) -> None:
     """The order's money went back: the subscription loses what was left of that order's
     period (a period already used up stays used). With nothing paid left, it is past due."""
-    business, order = _locked_order(payment_id)
+    business, order = lock_subscription_order(payment_id)
     if order.status != OrderStatus.PAID:
         return
     now = timezone.now()
@@ -218,11 +212,7 @@ class Lapsed:
 def _claim(business_id: Any, **conditions: Any) -> Business | None:
     """The business's row if it still meets `conditions`; None when another run (or a
     payment) holds it: it is skipped, not waited for."""
-    return (
-        Business.objects.select_for_update(skip_locked=True)
-        .filter(pk=business_id, **conditions)
-        .first()
-    )
+    return businesses_for_update(skip_locked=True).filter(pk=business_id, **conditions).first()
 
 
 def subscriptions_lapse(*, now: datetime | None = None) -> Lapsed:
@@ -261,7 +251,7 @@ def subscriptions_lapse(*, now: datetime | None = None) -> Lapsed:
         with transaction.atomic():
             # Its creator first: what it keeps may depend on their personal quota (user before
             # business, as listing creation locks them).
-            User.objects.select_for_update(no_key=True).filter(pk=creator_id).first()
+            lock_users([creator_id])
             business = _claim(business_id, **overdue)
             if business is None:
                 continue

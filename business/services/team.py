@@ -19,8 +19,16 @@ from accounts.notifications import notify_user
 from accounts.services import audit_record
 
 from ..exceptions import LastAdmin, NotBusinessAdmin
+from ..locks import (
+    businesses_for_update,
+    invitations_for_update,
+    lock_business,
+    lock_quota_users,
+    memberships_for_update,
+)
 from ..models import Business, Invitation, InvitationStatus, MemberRole, Membership
-from .common import active_admins, creator_pass_on, lock_business, lock_quota_users
+from ..permissions import is_admin
+from .common import active_admins, creator_pass_on
 
 INVITATION_TTL = timedelta(days=7)
 
@@ -32,13 +40,13 @@ REMOVED_BODY = _("You are no longer a member of %(business)s.")
 
 def _require_admin(business: Business, actor: User) -> None:
     """Checked again under the business's lock: an admin demoted a moment ago acts no more."""
-    if not Membership.objects.filter(business=business, user=actor, role=MemberRole.ADMIN).exists():
+    if not is_admin(user=actor, business=business):
         raise NotBusinessAdmin
 
 
 def _membership(business: Business, user_id: Any) -> Membership:
     membership = (
-        Membership.objects.select_for_update(of=("self",))
+        memberships_for_update()
         .select_related("user")
         .filter(business=business, user_id=user_id)
         .first()
@@ -64,7 +72,7 @@ def invitation_create(*, business: Business, actor: User, phone: str, role: str)
         business = lock_business(business.pk)
         _require_admin(business, actor)
         # The pending one it replaces is revoked like any other: audited.
-        for replaced in Invitation.objects.select_for_update().filter(
+        for replaced in invitations_for_update().filter(
             business=business, phone=phone, status=InvitationStatus.PENDING
         ):
             _decide(replaced, InvitationStatus.REVOKED, actor=actor)
@@ -98,7 +106,7 @@ def invitation_revoke(*, business: Business, actor: User, invitation_id: Any) ->
         business = lock_business(business.pk)
         _require_admin(business, actor)
         invitation = (
-            Invitation.objects.select_for_update()
+            invitations_for_update()
             .filter(
                 pk=invitation_id,
                 business=business,
@@ -137,7 +145,7 @@ def _answer(*, user: User, invitation_id: Any, status: str) -> Invitation:
         raise Http404
     with transaction.atomic():
         lock_business(business_id)
-        invitation = Invitation.objects.select_for_update().get(pk=invitation_id)
+        invitation = invitations_for_update().get(pk=invitation_id)
         if invitation.status == status and invitation.decided_by_id == user.pk:
             return invitation
         if (
@@ -251,7 +259,7 @@ def memberships_check_deletion(user: User) -> None:
     administered = Membership.objects.filter(user=user, role=MemberRole.ADMIN).values("business")
     for business_id in Business.objects.filter(pk__in=administered).values_list("pk", flat=True):
         lock_quota_users(business_id, leaving_user_id=user.pk)
-    for business in Business.objects.select_for_update().filter(pk__in=administered).order_by("pk"):
+    for business in businesses_for_update().filter(pk__in=administered).order_by("pk"):
         if not active_admins(business, excluding=user.pk):
             raise LastAdmin
 

@@ -2264,7 +2264,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Done. */
+            /** @description Done; nothing to return. */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -2366,7 +2366,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Done. */
+            /** @description Done; nothing to return. */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -4132,7 +4132,7 @@ export interface operations {
     chat_threads_list: {
         parameters: {
             query?: {
-                /** @description The `next` link's cursor. */
+                /** @description Opaque: the cursor of the previous page's `next` link. */
                 cursor?: string;
                 /** @description From 1; default 20; larger values are capped at 50. */
                 page_size?: number;
@@ -4496,7 +4496,7 @@ export interface operations {
             query?: {
                 /** @description Only messages numbered (`seq`) above this, oldest first: to catch up after a reconnect. Without it, newest first. */
                 after?: number;
-                /** @description The `next` link's cursor. */
+                /** @description Opaque: the cursor of the previous page's `next` link. */
                 cursor?: string;
                 /** @description From 1; default 20; larger values are capped at 50. */
                 page_size?: number;
@@ -6528,7 +6528,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Done. */
+            /** @description Done; nothing to return. */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -7095,7 +7095,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Done. */
+            /** @description Done; nothing to return. */
             204: {
                 headers: {
                     [name: string]: unknown;

@@ -6,7 +6,7 @@ import are re-exported here, so `listings.serializers` stays the one path they u
 """
 
 from .cards import CardPageSerializer, ListingCardSerializer
-from .details import DETAILS_SERIALIZERS, details_of
+from .details import DETAILS_SERIALIZERS
 from .filters import FeedFiltersSerializer, SearchFiltersSerializer
 from .listings import ListingCreateSerializer, ListingDetailSerializer, ListingUpdateSerializer
 from .media import MediaSerializer
@@ -21,5 +21,4 @@ __all__ = [
     "ListingUpdateSerializer",
     "MediaSerializer",
     "SearchFiltersSerializer",
-    "details_of",
 ]

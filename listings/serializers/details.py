@@ -10,7 +10,13 @@ from rest_framework import serializers
 
 from core.fields import StrictCharField
 
-from ..models import VIN_VALIDATOR, CarDetails, Category, HorseDetails, Listing, RealEstateDetails
+from ..models import (
+    VIN_VALIDATOR,
+    CarDetails,
+    Category,
+    HorseDetails,
+    RealEstateDetails,
+)
 
 
 def short_text() -> serializers.CharField:
@@ -108,7 +114,3 @@ def validate_details(category: str, data: Any) -> dict[str, Any]:
     if not serializer.is_valid():
         raise serializers.ValidationError({"details": serializer.errors})
     return dict(serializer.validated_data)
-
-
-def details_of(listing: Listing) -> Any:
-    return getattr(listing, listing.category)

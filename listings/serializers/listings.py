@@ -11,9 +11,9 @@ from rest_framework import serializers
 from core.fields import StrictCharField
 
 from ..cards import CardBuilder, row_of
-from ..models import PRICE_CEILING, Category, Currency, Listing
+from ..models import PRICE_CEILING, Category, Currency, Listing, details_of
 from ..money import converted_prices
-from .details import DETAILS_SCHEMA, DETAILS_SERIALIZERS, details_of, short_text, validate_details
+from .details import DETAILS_SCHEMA, DETAILS_SERIALIZERS, short_text, validate_details
 from .media import MediaSerializer
 
 # --- Input ------------------------------------------------------------------------------------

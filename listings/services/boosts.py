@@ -5,19 +5,8 @@ whether a listing was boosted at the moment a scroll began, so both ends matter.
 """
 
 from datetime import datetime
-from typing import Any
 
 from ..models import Listing
-
-
-def listing_lock_for_boost(*, listing_id: Any) -> Listing:
-    """The listing's row, locked until the end of the caller's transaction."""
-    return Listing.objects.select_for_update().get(pk=listing_id)
-
-
-def listing_try_lock_for_boost(*, listing_id: Any) -> Listing | None:
-    """Like `listing_lock_for_boost`, but None at once when another transaction holds it."""
-    return Listing.objects.select_for_update(skip_locked=True).filter(pk=listing_id).first()
 
 
 def listing_set_boost(

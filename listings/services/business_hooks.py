@@ -7,6 +7,7 @@ from typing import Any
 
 from business.models import Business
 
+from ..locks import listings_for_update
 from ..models import Listing, Status
 from .listings import _move
 from .quota import quota_room_of_business
@@ -22,7 +23,7 @@ class BusinessListings:
         the business's row locked (business before listings, as everywhere)."""
         keep = min(keep, quota_room_of_business(business))
         active = list(
-            Listing.objects.select_for_update()
+            listings_for_update()
             .filter(business=business, status=Status.ACTIVE)
             .order_by("published_at", "created_at", "id")
         )
@@ -32,7 +33,7 @@ class BusinessListings:
 
     def resume_paused(self, business: Business, *, actor: Any) -> int:
         paused = list(
-            Listing.objects.select_for_update()
+            listings_for_update()
             .filter(business=business, status=Status.PAUSED)
             .order_by("published_at", "created_at", "id")
         )

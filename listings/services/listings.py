@@ -8,11 +8,13 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import audit_record
-from business.models import Business, Membership
+from business.models import Business
+from business.permissions import is_member
 from core.tasks import enqueue_on_commit
 
 from ..exceptions import InvalidTransition, MediaRequired, NotABusinessSeller
 from ..lifecycle import TRANSITIONS, can_move
+from ..locks import lock_listing
 from ..metrics import created as listings_created
 from ..models import (
     QUOTA_STATUSES,
@@ -26,7 +28,7 @@ from ..models import (
 )
 from ..money import converted_prices
 from ..reference import city_centre, is_known_place
-from .quota import lock_owner, quota_check, quota_has_room
+from .quota import quota_check, quota_has_room
 from .search import listing_refresh_search_vector
 
 DETAILS_MODELS: dict[str, type[CarDetails] | type[HorseDetails] | type[RealEstateDetails]] = {
@@ -81,10 +83,7 @@ def listing_create(
         existing = Listing.objects.filter(author=author, client_id=client_id).first()
         if existing is not None:
             return existing, False
-    if (
-        business is not None
-        and not Membership.objects.filter(business=business, user=author).exists()
-    ):
+    if business is not None and not is_member(user=author, business=business):
         raise NotABusinessSeller
     try:
         with transaction.atomic():
@@ -143,13 +142,6 @@ def _move(
         enqueue_on_commit("moderation.precheck_listing", listing_id=str(listing.pk))
 
 
-def _locked(listing: Listing) -> Listing:
-    """The listing's row, locked after its owner's (see quota.lock_owner): any move may count
-    against the quota, which locks them in that order."""
-    lock_owner(author=listing.author, business=listing.business)
-    return Listing.objects.select_for_update().get(pk=listing.pk)
-
-
 def _distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Great-circle distance (haversine)."""
     lat1, lng1, lat2, lng2 = map(math.radians, (*a, *b))
@@ -183,7 +175,7 @@ def listing_update(*, listing: Listing, actor: User, data: dict[str, Any]) -> Li
     outside the reference list or the country, and any edit a buyer would see of a paused
     one; an edit of one in review is pre-checked again."""
     with transaction.atomic():
-        listing = _locked(listing)
+        listing = lock_listing(listing)
         for field in LISTING_FIELDS:
             if field in data:
                 setattr(listing, field, data[field])
@@ -241,7 +233,7 @@ def listing_note_media_change(*, listing: Listing, actor: User, change: str) -> 
 
 def listing_submit(*, listing: Listing, actor: User) -> Listing:
     with transaction.atomic():
-        listing = _locked(listing)
+        listing = lock_listing(listing)
         if listing.status not in (Status.DRAFT, Status.REJECTED):
             raise InvalidTransition
         if not listing.media.filter(kind__in=(MediaKind.VIDEO, MediaKind.IMAGE)).exists():
@@ -252,7 +244,7 @@ def listing_submit(*, listing: Listing, actor: User) -> Listing:
 
 def listing_mark_sold(*, listing: Listing, actor: User) -> Listing:
     with transaction.atomic():
-        listing = _locked(listing)
+        listing = lock_listing(listing)
         _move(listing, Status.SOLD, actor=actor)
     return listing
 
@@ -260,7 +252,7 @@ def listing_mark_sold(*, listing: Listing, actor: User) -> Listing:
 def listing_archive(*, listing: Listing, actor: User) -> Listing:
     """Archive from any status: gone from every list, kept for moderation history."""
     with transaction.atomic():
-        listing = _locked(listing)
+        listing = lock_listing(listing)
         if listing.status != Status.ARCHIVED:
             _move(listing, Status.ARCHIVED, actor=actor)
     return listing
@@ -288,9 +280,9 @@ def listing_approve(*, listing: Listing, actor: User | None) -> Listing:
     """pending_review → active (`published_at` set the first time); a business listing whose
     business has lapsed and holds its free listings already goes to `paused` instead, to be
     resumed when it pays. Moderation's decision service wraps this with its event and the
-    seller's notification; it locks the owner first (`lock_owner`)."""
+    seller's notification; it locks the owner first (`lock_listing`)."""
     with transaction.atomic():
-        listing = _locked(listing)
+        listing = lock_listing(listing)
         if listing.status != Status.PENDING_REVIEW:
             raise InvalidTransition  # a paused listing resumes by payment, not by approval
         if listing.business_id is not None and not quota_has_room(
@@ -305,7 +297,7 @@ def listing_approve(*, listing: Listing, actor: User | None) -> Listing:
 def listing_reject(*, listing: Listing, actor: User | None, code: str, note: str = "") -> Listing:
     """pending_review or active → rejected, with the reason the seller side is shown."""
     with transaction.atomic():
-        listing = _locked(listing)
+        listing = lock_listing(listing)
         if not can_move(listing.status, Status.REJECTED):
             raise InvalidTransition
         listing.rejection_code, listing.rejection_note = code, note

@@ -34,12 +34,12 @@ from accounts.services import audit_record
 from core.tasks import enqueue_on_commit
 
 from ..exceptions import MediaLimitReached, UnsupportedMediaType, VideoTooLong
+from ..locks import listings_for_update, lock_listing, lock_media
 from ..media.images import _prepare_image
 from ..media.probe import probe_video, too_long, video_container
 from ..media.transcode import ENCODE_TIMEOUT_S, RenderedVideo, VideoProcessingError, _render
-from ..models import Listing, ListingMedia, MediaKind, MediaProcessing, Status
+from ..models import Listing, ListingMedia, MediaKind, MediaProcessing
 from .listings import listing_note_media_change
-from .quota import lock_owner
 
 # ENCODE_TIMEOUT_S is imported from here by the task that runs the processing.
 __all__ = [
@@ -116,24 +116,9 @@ def _prepare_video(upload: UploadedFile) -> PreparedVideo:
 # --- Placing and counting, under the listing's lock ---------------------------------------------
 
 
-def _locked(listing: Listing) -> Listing:
-    """The listing row, locked after its owner's (a media change may send a paused listing
-    back into the quota's count); archived meanwhile is gone (Listing.DoesNotExist, a 404)."""
-    lock_owner(author=listing.author, business=listing.business)
-    return Listing.objects.select_for_update().exclude(status=Status.ARCHIVED).get(pk=listing.pk)
-
-
 def _check_limit(listing: Listing, kind: str) -> None:
     if ListingMedia.objects.filter(listing=listing, kind=kind).count() >= MEDIA_LIMITS[kind]:
         raise MediaLimitReached
-
-
-def _ordered(listing: Listing) -> list[ListingMedia]:
-    return list(
-        ListingMedia.objects.select_for_update()
-        .filter(listing=listing)
-        .order_by("position", "created_at")
-    )
 
 
 def _find(items: list[ListingMedia], media_id: Any) -> ListingMedia:
@@ -173,8 +158,8 @@ def media_refresh_cover(*, listing: Listing) -> None:
     """Copy the cover from the listing's media again (for media written outside this module:
     data loaders, fixtures)."""
     with transaction.atomic():
-        locked = Listing.objects.select_for_update().get(pk=listing.pk)
-        _store_cover(locked, _ordered(locked))
+        locked = listings_for_update().get(pk=listing.pk)
+        _store_cover(locked, lock_media(locked))
 
 
 def _file_names(media: ListingMedia) -> list[str]:
@@ -225,9 +210,9 @@ def media_add(
         for field, name, content in files:
             field.save(name, content, save=False)
         with transaction.atomic():
-            listing = _locked(listing)
+            listing = lock_listing(listing, archived=False)
             _check_limit(listing, kind)
-            others = _ordered(listing)
+            others = lock_media(listing)
             index = len(others) if position is None else min(position, len(others))
             media.position = index
             media.save()
@@ -255,8 +240,8 @@ def media_move(*, listing: Listing, media_id: Any, actor: User, position: int) -
     Raises ListingMedia.DoesNotExist (a 404) when the item is not this listing's.
     """
     with transaction.atomic():
-        listing = _locked(listing)
-        items = _ordered(listing)
+        listing = lock_listing(listing, archived=False)
+        items = lock_media(listing)
         media = _find(items, media_id)
         items.remove(media)
         items.insert(min(position, len(items)), media)
@@ -277,8 +262,8 @@ def media_delete(*, listing: Listing, media_id: Any, actor: User) -> None:
     Raises ListingMedia.DoesNotExist (a 404) when the item is not this listing's.
     """
     with transaction.atomic():
-        listing = _locked(listing)
-        items = _ordered(listing)
+        listing = lock_listing(listing, archived=False)
+        items = lock_media(listing)
         media = _find(items, media_id)
         names, storage = _file_names(media), media.file.storage
         media.delete()
@@ -323,7 +308,7 @@ def _record(media: ListingMedia, rendered: RenderedVideo) -> None:
         with transaction.atomic():
             # The listing's lock orders this with the uploads, moves and deletes that also
             # rewrite its cover.
-            listing = Listing.objects.select_for_update().filter(pk=media.listing_id).first()
+            listing = listings_for_update().filter(pk=media.listing_id).first()
             recorded = listing is not None and ListingMedia.objects.filter(
                 pk=media.pk, processing=MediaProcessing.PENDING
             ).update(
@@ -333,7 +318,7 @@ def _record(media: ListingMedia, rendered: RenderedVideo) -> None:
                 processing=MediaProcessing.READY,
             )
             if listing is not None and recorded:
-                _store_cover(listing, _ordered(listing))
+                _store_cover(listing, lock_media(listing))
     except BaseException:
         _delete_files(media.file.storage, names)
         raise

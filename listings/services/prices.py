@@ -10,6 +10,7 @@ from accounts.models import User
 from accounts.services import audit_record
 from core.tasks import enqueue_on_commit
 
+from ..locks import exchange_rates_for_update
 from ..models import Currency, ExchangeRate, Listing
 from ..money import current_rates
 
@@ -19,7 +20,7 @@ BATCH = 5000
 def exchange_rate_set(*, currency: str, kgs_per_unit: Decimal, actor: User | None) -> ExchangeRate:
     """Change a rate; every listing's `prices` is recomputed in the background after commit."""
     with transaction.atomic():
-        rate, _created = ExchangeRate.objects.select_for_update().get_or_create(
+        rate, _created = exchange_rates_for_update().get_or_create(
             currency=currency, defaults={"kgs_per_unit": kgs_per_unit}
         )
         previous = rate.kgs_per_unit

@@ -5,8 +5,8 @@ review, active). The listings of a business they created that has never paid and
 trial count in the same pool: opening businesses is no way around the limit. A business in its
 trial or a paid period has no limit; one that paid before and lapsed keeps the limit of its own.
 
-Locks are taken in one order, the creator's user row, then the business's, then the listing's
-(`lock_owner` before the listing), so the count cannot change between reading and writing.
+Every check runs under the owner's locks (`listings.locks.lock_owner`), so the count cannot
+change between reading and writing.
 """
 
 from django.conf import settings
@@ -16,30 +16,16 @@ from accounts.models import User
 from business.models import UNCAPPED_STATUSES, Business
 
 from ..exceptions import ListingLimitReached
+from ..locks import lock_owner
 from ..models import QUOTA_STATUSES, Listing
 from ..selectors import personal_pool_q
-
-
-def lock_owner(*, author: User, business: Business | None) -> Business | None:
-    """Lock the rows a new or returning listing of (author, business) is counted under; the
-    business as locked, or None. Call inside a transaction, before locking any listing.
-
-    Users are locked FOR NO KEY UPDATE: it serialises quota counts, yet leaves alone inserts
-    that merely refer to the user (their audit entries, messages), which need a key share."""
-    if business is None:
-        User.objects.select_for_update(no_key=True).filter(pk=author.pk).first()
-        return None
-    creator_id = Business.objects.values_list("created_by_id", flat=True).get(pk=business.pk)
-    if creator_id is not None:
-        User.objects.select_for_update(no_key=True).filter(pk=creator_id).first()
-    return Business.objects.select_for_update().get(pk=business.pk)
 
 
 def quota_has_room(*, author: User, business: Business | None, counted: bool = False) -> bool:
     """Whether the pool of (author, business) has room for one more counted listing, or with
     `counted`, for one it already counts (a draft submitted or a listing approved: a pool over
     the limit, as a lapsed trial leaves it, lets none of them on). Takes the owner's locks
-    (see `lock_owner`)."""
+    (`lock_owner`)."""
     if business is not None:
         status = Business.objects.values_list("subscription_status", flat=True).get(pk=business.pk)
         if status in UNCAPPED_STATUSES:

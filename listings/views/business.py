@@ -10,13 +10,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.pagination import CursorPagination
+from core.pagination import PAGING, CursorPagination
 
 from ..cards import CardBuilder, card_rows
 from ..models import Listing
 from ..selectors import business_listings
 from ..serializers import ListingCardSerializer
-from .feed import PAGING
 
 
 class BusinessListingCardSerializer(ListingCardSerializer):

@@ -1,16 +1,17 @@
 """Favorites, phone reveals, reports and view counting: what buyers do to a listing."""
 
-from typing import Any, cast
+from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
+from accounts.api import request_user
+from core.api import NO_CONTENT
 from core.client_ip import client_ip
 from core.fields import StrictCharField
 from core.schema import error_codes
@@ -26,13 +27,6 @@ from ..services.engagement import (
     listing_reveal_phone,
     report_create,
 )
-
-NO_CONTENT = OpenApiResponse(description="Done; nothing to return.")
-
-
-def _user(request: Request) -> User:
-    """The authenticated caller (the default permission, IsAuthenticated, has checked)."""
-    return cast(User, request.user)
 
 
 def count_listing_view(request: Request, listing: Listing) -> None:
@@ -55,7 +49,7 @@ class FavoriteView(APIView):
     )
     def post(self, request: Request, pk: Any) -> Response:
         listing = listing_get_for_viewer(user=request.user, listing_id=pk)
-        favorite_add(user=_user(request), listing=listing)
+        favorite_add(user=request_user(request), listing=listing)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -69,7 +63,7 @@ class FavoriteView(APIView):
     def delete(self, request: Request, pk: Any) -> Response:
         # A favorite can be removed after its listing left the caller's sight (sold, paused):
         # they know that one exists. Without a favorite, a listing they cannot see is a 404.
-        if not favorite_remove(user=_user(request), listing_id=pk):
+        if not favorite_remove(user=request_user(request), listing_id=pk):
             listing_get_for_viewer(user=request.user, listing_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -84,7 +78,7 @@ class MyFavoritesView(ListAPIView):
             return Favorite.objects.none()
         # Favorites, not listings: the default cursor pagination then orders by
         # `-created_at` of the favorite, i.e. by when each listing was favorited.
-        return favorites_of_user(user=_user(self.request))
+        return favorites_of_user(user=request_user(self.request))
 
     @extend_schema(
         operation_id="me_favorites",
@@ -117,7 +111,7 @@ class PhoneRevealView(APIView):
     )
     @error_codes(PhoneHidden)
     def post(self, request: Request, pk: Any) -> Response:
-        phone = listing_reveal_phone(user=_user(request), listing_id=pk)
+        phone = listing_reveal_phone(user=request_user(request), listing_id=pk)
         return Response(PhoneSerializer({"phone": phone}).data)
 
 
@@ -151,7 +145,7 @@ class ReportView(APIView):
         serializer = ReportCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         report = report_create(
-            reporter=_user(request),
+            reporter=request_user(request),
             listing=listing,
             reason=serializer.validated_data["reason"],
             comment=serializer.validated_data.get("comment", ""),

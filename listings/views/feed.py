@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from core.pagination import parse_page_size
+from core.pagination import PAGING, parse_page_size
 
 from ..cards import CardBuilder
 from ..feed import Cursor, Page, feed_page, search_page
@@ -20,15 +20,6 @@ from ..serializers import (
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 50
-
-PAGING = [
-    OpenApiParameter(
-        "cursor", str, description="Opaque: the cursor of the previous page's `next` link."
-    ),
-    OpenApiParameter(
-        "page_size", int, description="From 1; default 20; larger values are capped at 50."
-    ),
-]
 
 
 def page_size(request: Request) -> int:

@@ -10,7 +10,9 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from business.models import Business
+from accounts.api import request_user
+from business.permissions import membership_of
+from core.pagination import PAGING
 from core.schema import error_codes
 
 from ..exceptions import (
@@ -42,7 +44,6 @@ from ..services.listings import (
 )
 from . import feed
 from .engagement import count_listing_view
-from .feed import PAGING
 
 
 class ListingViewSet(viewsets.GenericViewSet):
@@ -105,13 +106,12 @@ class ListingViewSet(viewsets.GenericViewSet):
         business = None
         if data.get("business_id"):
             # Not a member: the same refusal as a business that does not exist.
-            business = Business.objects.filter(
-                pk=data["business_id"], memberships__user=request.user.pk
-            ).first()
-            if business is None:
+            membership = membership_of(user=request.user, business_id=data["business_id"])
+            if membership is None:
                 raise serializers.ValidationError({"business_id": [_("Unknown business.")]})
+            business = membership.business
         listing, created = listing_create(
-            author=request.user,  # type: ignore[arg-type]
+            author=request_user(request),
             data=data,
             business=business,
             client_id=data.get("client_id") or None,
@@ -148,7 +148,7 @@ class ListingViewSet(viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         listing = listing_update(
             listing=listing,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request_user(request),
             data=dict(serializer.validated_data),
         )
         return self._answer(listing)
@@ -160,7 +160,7 @@ class ListingViewSet(viewsets.GenericViewSet):
         "never shown.",
     )
     def destroy(self, request: Request, pk: Any = None) -> Response:
-        listing_archive(listing=self._editable(pk), actor=request.user)  # type: ignore[arg-type]
+        listing_archive(listing=self._editable(pk), actor=request_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -174,7 +174,7 @@ class ListingViewSet(viewsets.GenericViewSet):
     @error_codes(MediaRequired, InvalidTransition, ListingLimitReached)
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: Any = None) -> Response:
-        listing = listing_submit(listing=self._editable(pk), actor=request.user)  # type: ignore[arg-type]
+        listing = listing_submit(listing=self._editable(pk), actor=request_user(request))
         return self._answer(listing)
 
     @extend_schema(
@@ -186,7 +186,7 @@ class ListingViewSet(viewsets.GenericViewSet):
     @error_codes(InvalidTransition)
     @action(detail=True, methods=["post"], url_path="mark-sold")
     def mark_sold(self, request: Request, pk: Any = None) -> Response:
-        listing = listing_mark_sold(listing=self._editable(pk), actor=request.user)  # type: ignore[arg-type]
+        listing = listing_mark_sold(listing=self._editable(pk), actor=request_user(request))
         return self._answer(listing)
 
 

@@ -9,7 +9,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api import request_user
 from accounts.exceptions import ImageTooLarge
+from core.api import validated
 from core.parsers import JSONParser
 from core.schema import error_codes
 
@@ -38,12 +40,6 @@ class MediaMoveSerializer(serializers.Serializer):
     )
 
 
-def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 def _item(request: Request, media: Any, code: int = status.HTTP_200_OK) -> Response:
     return Response(MediaSerializer(media, context={"request": request}).data, status=code)
 
@@ -67,10 +63,10 @@ class ListingMediaView(APIView):
     @error_codes(VideoTooLong, ImageTooLarge, MediaLimitReached)
     def post(self, request: Request, listing_id: Any) -> Response:
         listing = listing_get_for_editor(user=request.user, listing_id=listing_id)
-        data = _valid(MediaUploadSerializer, request)
+        data = validated(MediaUploadSerializer, request)
         media = media_add(
             listing=listing,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request_user(request),
             kind=data["kind"],
             upload=data["file"],
             position=data.get("position"),
@@ -90,11 +86,11 @@ class ListingMediaItemView(APIView):
     )
     def patch(self, request: Request, listing_id: Any, media_id: Any) -> Response:
         listing = listing_get_for_editor(user=request.user, listing_id=listing_id)
-        data = _valid(MediaMoveSerializer, request)
+        data = validated(MediaMoveSerializer, request)
         media = media_move(
             listing=listing,
             media_id=media_id,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request_user(request),
             position=data["position"],
         )
         return _item(request, media)
@@ -107,5 +103,5 @@ class ListingMediaItemView(APIView):
     )
     def delete(self, request: Request, listing_id: Any, media_id: Any) -> Response:
         listing = listing_get_for_editor(user=request.user, listing_id=listing_id)
-        media_delete(listing=listing, media_id=media_id, actor=request.user)  # type: ignore[arg-type]
+        media_delete(listing=listing, media_id=media_id, actor=request_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -327,7 +327,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "UserRoleEnum": "accounts.models.Role.choices",
-        "BusinessRoleEnum": "accounts.serializers.BUSINESS_ROLES",
+        "BusinessRoleEnum": "accounts.api.BUSINESS_ROLES",
         "ConsentKindEnum": "accounts.models.ConsentKind.choices",
         "MediaKindEnum": "listings.models.MediaKind.choices",
         "ReportReasonEnum": "listings.models.ReportReason.choices",

@@ -24,8 +24,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from listings.models import Listing, MediaKind, Report, ReportStatus
-from listings.serializers import details_of
+from listings.models import Listing, MediaKind, Report, ReportStatus, details_of
 
 from ..models import EventKind, ModerationEvent, ReviewItem, Verdict
 from ..selectors import latest_prechecks, moderation_queue

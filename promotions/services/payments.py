@@ -20,6 +20,7 @@ from accounts.services import audit_record
 from core.offers import Offer
 
 from ..exceptions import AmountMismatch, PaymentNotFound, PaymentsUnavailable
+from ..locks import lock_payment, payments_for_update
 from ..metrics import refunds, revenue
 from ..models import Payment, PaymentEvent, PaymentStatus
 from ..providers import UnknownProvider, default_provider
@@ -49,10 +50,6 @@ EVENT_TARGETS = {
 
 def can_move(current: str, target: str) -> bool:
     return current in MOVES[target]
-
-
-def _lock(payment_id: Any) -> Payment:
-    return Payment.objects.select_for_update().get(pk=payment_id)
 
 
 def _move(
@@ -150,7 +147,7 @@ def payment_start_checkout(
     except ProviderError:
         logger.warning("Provider %s could not start payment %s", provider.code, payment.pk)
         with transaction.atomic():
-            locked = _lock(payment.pk)
+            locked = lock_payment(payment.pk)
             if can_move(locked.status, PaymentStatus.FAILED):
                 _move(locked, PaymentStatus.FAILED, actor=None, data={"reason": "checkout"})
         raise PaymentsUnavailable from None
@@ -184,11 +181,7 @@ def webhook_apply(*, provider: str, event: WebhookEvent) -> WebhookResult:
     if PaymentEvent.objects.filter(provider=provider, event_id=event.event_id).exists():
         return repeat
     with transaction.atomic():
-        payment = (
-            Payment.objects.select_for_update()
-            .filter(pk=event.payment_id, provider=provider)
-            .first()
-        )
+        payment = payments_for_update().filter(pk=event.payment_id, provider=provider).first()
         if payment is None:
             raise PaymentNotFound
         if event.amount != payment.amount or event.currency.upper() != payment.currency:
@@ -237,7 +230,7 @@ def webhook_apply(*, provider: str, event: WebhookEvent) -> WebhookResult:
 def payment_mark_refunded(*, payment: Payment, actor: User) -> bool:
     """Staff record a refund made at the provider. False if the payment is not `succeeded`."""
     with transaction.atomic():
-        locked = _lock(payment.pk)
+        locked = lock_payment(payment.pk)
         if not can_move(locked.status, PaymentStatus.REFUNDED):
             return False
         _move(locked, PaymentStatus.REFUNDED, actor=actor, data={"by": "staff"})
@@ -256,7 +249,7 @@ def payments_expire_unpaid(*, now: datetime | None = None) -> int:
     for payment_id in list(due.values_list("pk", flat=True)):
         with transaction.atomic():
             payment = (
-                Payment.objects.select_for_update(skip_locked=True)
+                payments_for_update(skip_locked=True)
                 .filter(pk=payment_id, status=PaymentStatus.PENDING, expires_at__lte=now)
                 .first()
             )

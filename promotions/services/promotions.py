@@ -16,14 +16,12 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.notifications import notify_user
 from accounts.services import audit_record
+from listings.locks import listing_lock_for_boost, listing_try_lock_for_boost
 from listings.models import Listing, Status
-from listings.services.boosts import (
-    listing_lock_for_boost,
-    listing_set_boost,
-    listing_try_lock_for_boost,
-)
+from listings.services.boosts import listing_set_boost
 
 from ..exceptions import ListingNotActive
+from ..locks import promotions_for_update
 from ..models import Payment, Plan, Promotion, PromotionStatus
 from .payments import payment_purchase
 
@@ -97,10 +95,8 @@ def promotion_create(*, user: User, listing: Listing, plan: Plan) -> Promotion:
     return promotions[0]
 
 
-def _active(listing_id: Any, now: datetime) -> Any:
-    return Promotion.objects.filter(
-        listing_id=listing_id, status=PromotionStatus.ACTIVE, ends_at__gt=now
-    )
+def _active(listing_id: Any, now: datetime, rows: Any = Promotion.objects) -> Any:
+    return rows.filter(listing_id=listing_id, status=PromotionStatus.ACTIVE, ends_at__gt=now)
 
 
 def listing_boost_recompute(*, listing: Listing, now: datetime) -> None:
@@ -133,7 +129,7 @@ def _close_gaps(listing_id: Any, now: datetime, *, actor: Any) -> None:
     """After a refund, promotions waiting their turn move up so the boost stays continuous
     (each keeps its length)."""
     cursor = now
-    for promotion in _active(listing_id, now).select_for_update().order_by("starts_at"):
+    for promotion in _active(listing_id, now, promotions_for_update()).order_by("starts_at"):
         if promotion.starts_at <= now:
             cursor = max(cursor, promotion.ends_at)
             continue
@@ -160,7 +156,7 @@ class PromotionPurpose:
     def _locked(self, payment: Payment) -> tuple[Listing, Promotion]:
         listing_id = Promotion.objects.filter(payment=payment).values_list("listing_id", flat=True)
         listing = listing_lock_for_boost(listing_id=listing_id.get())
-        promotion = Promotion.objects.select_for_update().get(payment=payment)
+        promotion = promotions_for_update().get(payment=payment)
         return listing, promotion
 
     def succeeded(self, payment: Payment, *, actor: Any) -> None:
@@ -189,11 +185,7 @@ class PromotionPurpose:
 
     def failed(self, payment: Payment, *, actor: Any, expired: bool) -> None:
         # Only the promotion's row: the listing is read, not locked (listing before promotion).
-        promotion = (
-            Promotion.objects.select_for_update(of=("self",))
-            .select_related("listing")
-            .get(payment=payment)
-        )
+        promotion = promotions_for_update().select_related("listing").get(payment=payment)
         if promotion.status != PromotionStatus.PENDING_PAYMENT:
             return
         # Nobody paid in time: the seller walked away, so canceled; a refusal is a failure.
@@ -245,7 +237,7 @@ def promotions_expire(*, now: datetime | None = None) -> list[Promotion]:
             listing = listing_try_lock_for_boost(listing_id=listing_id)
             if listing is None:
                 continue
-            due = Promotion.objects.select_for_update().filter(
+            due = promotions_for_update().filter(
                 listing=listing, status=PromotionStatus.ACTIVE, ends_at__lte=now
             )
             for promotion in due:

@@ -5,11 +5,13 @@ from typing import Any
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from accounts.models import AuditEntry, Role
 from accounts.services import user_set_role
 from accounts.tests.factories import UserFactory
+from core.offers import offer_save
 from promotions.models import PaymentStatus, Plan, PromotionStatus
 
 from .conftest import active_listing, bought, paid
@@ -95,6 +97,36 @@ def test_plans_are_edited_in_the_admin(console: Client) -> None:
     assert response.status_code == 302, response.content[:2000]
     plan = Plan.objects.get(code="boost_7")
     assert (plan.price, plan.name_en) == (Decimal("450.00"), "A week on top")
+
+
+@pytest.mark.parametrize("price", ["0", "-5", "0.99"])
+def test_a_plan_is_never_free(console: Client, price: str) -> None:
+    response = console.post(
+        "/admin/promotions/plan/boost_7/change/",
+        {
+            "name": "Поднятие",
+            "days": 7,
+            "price": price,
+            "currency": "KGS",
+            "is_active": "on",
+            "position": 1,
+        },
+    )
+
+    assert response.status_code == 200  # the form again, with the error
+    assert "price" in response.context["adminform"].form.errors
+    assert Plan.objects.get(code="boost_7").price != Decimal(price)
+
+
+def test_the_plan_service_refuses_a_free_price() -> None:
+    before = Plan.objects.get(code="boost_7").price
+    plan = Plan.objects.get(code="boost_7")
+    plan.price = Decimal("0")
+
+    with pytest.raises(ValidationError):
+        offer_save(offer=plan)
+
+    assert Plan.objects.get(code="boost_7").price == before
 
 
 def test_moderators_cannot_see_payments(moderator: Any) -> None:

@@ -4,9 +4,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from accounts.models import Role, User
+from accounts.exceptions import AlreadyAdmin
 from accounts.phone import normalize_phone
-from accounts.services import audit_record, user_set_role
+from accounts.services import moderator_appoint
 
 
 class Command(BaseCommand):
@@ -25,16 +25,10 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError(f"Invalid phone: {options['phone']}") from exc
         with transaction.atomic():
-            user, created = User.objects.get_or_create(
-                phone=phone, defaults={"display_name": options["name"]}
-            )
-            if created:
-                user.set_unusable_password()
-                user.save(update_fields=("password",))
-                audit_record(actor=None, action="user.created_by_staff", target=user)
-            if user.role == Role.ADMIN:
-                raise CommandError(f"{phone} is an admin already; admins moderate too.")
-            user_set_role(user=user, role=Role.MODERATOR, actor=None)
+            try:
+                _user, created = moderator_appoint(phone=phone, display_name=options["name"])
+            except AlreadyAdmin as exc:
+                raise CommandError(f"{phone} is an admin already; admins moderate too.") from exc
             if options["dry_run"]:
                 # Done and rolled back, so the dry run meets the same refusals a real one does.
                 transaction.set_rollback(True)
