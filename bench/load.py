@@ -163,7 +163,7 @@ def seed(users: int, lifetime_s: int, out: Path) -> None:
 
     from accounts.models import User
     from accounts.tokens import SessionRefreshToken
-    from listings.demo import demo_image
+    from listings.demo.media import demo_image
     from listings.serializers import ListingCreateSerializer
     from listings.services.listings import listing_approve, listing_create, listing_submit
     from listings.services.media import media_add

@@ -1,6 +1,6 @@
 """Demo businesses for `seed_demo`: a car dealer in Bishkek and a real-estate agency in Osh,
 each with an admin and a seller who joined by invitation (the agency also has an invitation
-still waiting). Their listings come from `listings` (listings/demo_business.py).
+still waiting). Their listings come from `listings` (listings/demo/businesses.py).
 Idempotent: a business that exists (by its slug) is left alone."""
 
 from django.core.management.base import OutputWrapper

@@ -33,7 +33,7 @@ CONVERSATIONS: dict[str, tuple[tuple[str, str], ...]] = {
 
 def seed_chat(out: OutputWrapper) -> None:
     from accounts.models import User
-    from listings.demo_catalogue import DEMO_USERS
+    from listings.demo.catalogue import DEMO_USERS
     from listings.models import Listing, Status
     from listings.selectors import listing_is_seller_side
 

@@ -12,7 +12,7 @@ class ListingsConfig(AppConfig):
         from business import hooks as business_hooks
         from core.metrics import register_scrape_gauges
 
-        from . import price_tasks, tasks  # noqa: F401 - registered in every process
+        from . import tasks  # noqa: F401 - registered in every process
         from .metrics import status_gauges
         from .selectors import personal_quota
         from .services.business_hooks import BusinessListings

@@ -1,4 +1,5 @@
-"""Background work on listings' media; enqueued after commit, by name."""
+"""Background work on listings: media processing and price recomputation; enqueued after
+commit, by name."""
 
 from datetime import timedelta
 from typing import Any
@@ -9,6 +10,7 @@ from core.tasks import ExternalCallTask
 
 from .selectors import media_pending_videos
 from .services.media import ENCODE_TIMEOUT_S, media_process_video
+from .services.prices import listings_recompute_prices
 
 
 @shared_task(
@@ -30,3 +32,9 @@ def requeue_pending_videos_task() -> int:
     for media_id in stale:
         process_video_task.apply_async(kwargs={"media_id": str(media_id)})
     return len(stale)
+
+
+@shared_task(name="listings.recompute_prices")
+def recompute_prices_task() -> int:
+    """Every listing's `prices` after an exchange rate changed."""
+    return listings_recompute_prices()

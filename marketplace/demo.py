@@ -11,9 +11,9 @@ from accounts import demo as accounts_demo
 from accounts.demo import STAFF_ACCOUNTS, DemoAccount
 from business.demo import demo_business_accounts, seed_businesses
 from chat.demo import chat_facts, seed_chat, seed_demo_buyer_chat
-from listings.demo import SELLERS, listing_facts, seed_demo_seller_and_buyer, seed_listings
-from listings.demo_business import seed_business_listings
-from listings.demo_catalogue import DEMO_USERS, seed_catalogue
+from listings.demo.businesses import seed_business_listings
+from listings.demo.catalogue import DEMO_USERS, seed_catalogue
+from listings.demo.sellers import SELLERS, listing_facts, seed_demo_seller_and_buyer, seed_listings
 from promotions.demo import seed_promotions
 
 

@@ -14,8 +14,8 @@ class PromotionsConfig(AppConfig):
         from .metrics import promotion_gauges
         from .purposes import register_purpose
         from .services.promotions import PURPOSE, PromotionPurpose
-        from .subscriptions import PURPOSE as SUBSCRIPTION
-        from .subscriptions import SubscriptionPurpose
+        from .services.subscriptions import PURPOSE as SUBSCRIPTION
+        from .services.subscriptions import SubscriptionPurpose
 
         register_purpose(PURPOSE, PromotionPurpose())
         register_purpose(SUBSCRIPTION, SubscriptionPurpose())

@@ -9,7 +9,7 @@ PLANS = ("boost_7", "boost_3", "boost_30")
 
 
 def seed_promotions(out: OutputWrapper) -> None:
-    from listings.demo_catalogue import featured_client_ids
+    from listings.demo.catalogue import featured_client_ids
     from listings.models import Listing, Status
 
     from .models import Plan

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from business.selectors import subscription_plans_on_sale
 from core.fields import StrictCharField
 
 from .models import Payment, PaymentStatus, Plan, Promotion, PromotionStatus
@@ -95,3 +96,11 @@ class PaymentSerializer(serializers.ModelSerializer):
 class WebhookAckSerializer(serializers.Serializer):
     event_id = StrictCharField()
     duplicate = serializers.BooleanField(help_text="The event was seen before: nothing changed.")
+
+
+class SubscriptionBuySerializer(serializers.Serializer):
+    plan = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=subscription_plans_on_sale(),
+        error_messages={"does_not_exist": _("Unknown plan."), "invalid": _("Unknown plan.")},
+    )

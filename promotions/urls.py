@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import subscriptions, views
+from . import views
 
 urlpatterns = [
     path("promotions/plans/", views.PlansView.as_view(), name="promotion-plans"),
@@ -9,7 +9,7 @@ urlpatterns = [
     path("payments/<str:pk>/", views.PaymentView.as_view(), name="payment-detail"),
     path(
         "business/<uuid:pk>/subscription/",
-        subscriptions.SubscriptionView.as_view(),
+        views.SubscriptionView.as_view(),
         name="business-subscription",
     ),
 ]

@@ -15,6 +15,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import request_user
+from business.exceptions import NotBusinessAdmin
+from business.permissions import business_get_for_admin
 from core.client_ip import is_local_caller
 from core.errors import DomainError
 from core.schema import NOT_FOUND, error_codes
@@ -27,15 +29,18 @@ from .providers import test as test_provider
 from .providers.base import EventStatus, InvalidSignature, MalformedEvent, WebhookOutcome
 from .selectors import payment_get_for_payer, plans_on_sale, promotions_of_user
 from .serializers import (
+    CheckoutPaymentSerializer,
     PaymentSerializer,
     PlanSerializer,
     PromotionCreatedSerializer,
     PromotionCreateSerializer,
     PromotionSerializer,
+    SubscriptionBuySerializer,
     WebhookAckSerializer,
 )
 from .services.payments import webhook_apply
 from .services.promotions import promotion_create
+from .services.subscriptions import subscription_purchase
 
 
 class PlansView(APIView):
@@ -180,3 +185,28 @@ class TestCheckoutView(View):
             webhook_apply(provider=payment.provider, event=event)
             payment.refresh_from_db()
         return render(request, "promotions/test_checkout.html", {"payment": payment, "done": True})
+
+
+class SubscriptionView(APIView):
+    @extend_schema(
+        request=SubscriptionBuySerializer,
+        responses={201: CheckoutPaymentSerializer},
+        operation_id="business_subscription_buy",
+        summary="Buy a business subscription",
+        description="The business's admins (a seller: 403; anyone else: 404). 503 when the "
+        "payment provider cannot be reached; poll `GET /payments/{id}/` after checkout. Paid, "
+        "the subscription is `active` until `current_period_end`, extended from the current "
+        "end when renewing.",
+    )
+    @error_codes(NotBusinessAdmin)
+    def post(self, request: Request, pk: Any) -> Response:
+        business = business_get_for_admin(user=request.user, business_id=pk)
+        serializer = SubscriptionBuySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        payment = subscription_purchase(
+            business=business,
+            plan=serializer.validated_data["plan"],
+            buyer=request_user(request),
+        )
+        data = CheckoutPaymentSerializer(payment, context={"request": request}).data
+        return Response(data, status=status.HTTP_201_CREATED)

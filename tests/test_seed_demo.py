@@ -24,7 +24,7 @@ from accounts.demo import (
 )
 from accounts.models import AuditEntry, Role, User
 from chat.models import Message, Thread
-from listings import demo_catalogue
+from listings.demo import catalogue as demo_catalogue
 from listings.models import Listing, ListingMedia, MediaKind, Status
 from marketplace.demo import demo_account_rows
 from marketplace.management.commands.seed_demo import TABLE_HEADER

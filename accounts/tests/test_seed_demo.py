@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _small_catalogue(monkeypatch: pytest.MonkeyPatch) -> None:
     # The full generated catalogue has its own test (tests/test_seed_demo.py).
-    monkeypatch.setattr("listings.demo_catalogue.CATALOGUE_SIZE", 20)
+    monkeypatch.setattr("listings.demo.catalogue.CATALOGUE_SIZE", 20)
 
 
 def snapshot() -> tuple[list[tuple[str, str, bool]], int]:

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _small_catalogue(monkeypatch: pytest.MonkeyPatch) -> None:
     # The full generated catalogue has its own test (tests/test_seed_demo.py).
-    monkeypatch.setattr("listings.demo_catalogue.CATALOGUE_SIZE", 20)
+    monkeypatch.setattr("listings.demo.catalogue.CATALOGUE_SIZE", 20)
 
 
 def test_seed_demo_makes_a_dealer_in_bishkek_and_an_agency_in_osh_with_teams_and_listings() -> None:

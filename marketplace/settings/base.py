@@ -1,5 +1,7 @@
 """Settings shared by every environment; every value that varies comes from the environment
-through `env.py`. `local.py`, `test.py` and `production.py` adjust defaults around this."""
+through `env.py`. `local.py`, `test.py` and `production.py` adjust defaults around this. The
+API's settings are in `api.py`, the product's (codes, quota, payments, moderation) in
+`product.py`; both are part of this module."""
 
 from datetime import timedelta
 from pathlib import Path
@@ -16,6 +18,7 @@ from marketplace.logging import build_logging_config
 from .env import (
     env_bool,
     env_choice,
+    env_debug,
     env_int,
     env_list,
     env_networks,
@@ -27,7 +30,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 # --- Core -------------------------------------------------------------------------------------
 
-DEBUG = env_bool("DEBUG", False)
+DEBUG = env_debug()
 if DEBUG:
     SECRET_KEY = env_str("SECRET_KEY", "insecure-development-key-never-use-in-production")
 else:
@@ -282,70 +285,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     },
 }
 
-# --- API --------------------------------------------------------------------------------------
-
-REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ("accounts.authentication.JWTAuthentication",),
-    "DEFAULT_PERMISSION_CLASSES": ("rest_framework.permissions.IsAuthenticated",),
-    "DEFAULT_RENDERER_CLASSES": ("rest_framework.renderers.JSONRenderer",),
-    # Everything is JSON but uploads, whose views take multipart themselves: a form post to a
-    # JSON endpoint would read an empty field as "not sent" and skip its validation.
-    "DEFAULT_PARSER_CLASSES": ("core.parsers.JSONParser",),
-    "DEFAULT_FILTER_BACKENDS": ("django_filters.rest_framework.DjangoFilterBackend",),
-    "DEFAULT_PAGINATION_CLASS": "core.pagination.CursorPagination",
-    "PAGE_SIZE": 20,
-    "DEFAULT_THROTTLE_CLASSES": (
-        "core.throttling.AnonRateThrottle",
-        "core.throttling.UserRateThrottle",
-        "core.throttling.ScopedRateThrottle",
-    ),
-    "DEFAULT_THROTTLE_RATES": {
-        "anon": env_str("THROTTLE_ANON_RATE", "300/min"),
-        "user": env_str("THROTTLE_USER_RATE", "600/min"),
-        # Abuse limits on writes (a view's `throttle_scope`), per user; see README "Rate limits".
-        "listing_write": env_str("THROTTLE_LISTING_WRITE_RATE", "120/hour"),
-        "report": env_str("THROTTLE_REPORT_RATE", "20/hour"),
-        "upload": env_str("THROTTLE_UPLOAD_RATE", "300/hour"),
-        "invitation": env_str("THROTTLE_INVITATION_RATE", "30/hour"),
-        "business_create": env_str("THROTTLE_BUSINESS_CREATE_RATE", "3/day"),
-    },
-    "EXCEPTION_HANDLER": "core.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
-    "TEST_REQUEST_DEFAULT_FORMAT": "json",
-    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-}
-
-SPECTACULAR_SETTINGS = {
-    "TITLE": "360 Marketplace API",
-    "DESCRIPTION": (
-        "The API the 360 Marketplace mobile app codes against. Errors always have the shape "
-        '`{"error": {"code", "message", "fields"?}}`.'
-    ),
-    "VERSION": "1.0.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {
-        "UserRoleEnum": "accounts.models.Role.choices",
-        "BusinessRoleEnum": "accounts.api.BUSINESS_ROLES",
-        "ConsentKindEnum": "accounts.models.ConsentKind.choices",
-        "MediaKindEnum": "listings.models.MediaKind.choices",
-        "ReportReasonEnum": "listings.models.ReportReason.choices",
-        "PromotionStatusEnum": "promotions.models.PromotionStatus.choices",
-        "PaymentStatusEnum": "promotions.models.PaymentStatus.choices",
-        "ListingStatusEnum": "listings.models.Status.choices",
-        "InvitationStatusEnum": "business.models.InvitationStatus.choices",
-        "SubscriptionStatusEnum": "business.models.SubscriptionStatus.choices",
-    },
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-    ],
-    # Swagger UI and ReDoc from the project's own static files (drf-spectacular-sidecar): the
-    # docs work with no internet, and the pages load nothing from another site.
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-}
+# --- API (REST_FRAMEWORK and SPECTACULAR_SETTINGS are in api.py) ---------------------------------
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),
@@ -428,12 +368,6 @@ USE_I18N = True
 USE_TZ = True
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Bishkek")
 
-# --- Product ----------------------------------------------------------------------------------
-
-CURRENCIES = ("KZT", "KGS", "USD")
-DEFAULT_CURRENCY = env_choice("DEFAULT_CURRENCY", CURRENCIES, "KZT")
-PAYMENT_CURRENCY = env_choice("PAYMENT_CURRENCY", CURRENCIES, "KGS")
-
 # --- Static and media files -------------------------------------------------------------------
 
 STATIC_URL = "/static/"
@@ -477,129 +411,6 @@ if CELERY_TASK_ALWAYS_EAGER:
     # Each eager task would log a "succeeded" line in the web process; failures still show.
     LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}
 
-# --- Legal documents (the versions in force; a new version asks every user to consent again) ---
-
-LEGAL_DOCUMENTS = {
-    "offer_agreement": {
-        "version": env_str("LEGAL_OFFER_AGREEMENT_VERSION", "2026-01"),
-        "url": env_str("LEGAL_OFFER_AGREEMENT_URL", "https://360.kg/legal/offer"),
-        "required": True,
-    },
-    "personal_data_processing": {
-        "version": env_str("LEGAL_PERSONAL_DATA_VERSION", "2026-01"),
-        "url": env_str("LEGAL_PERSONAL_DATA_URL", "https://360.kg/legal/personal-data"),
-        "required": True,
-    },
-    "marketing_communications": {
-        "version": env_str("LEGAL_MARKETING_VERSION", "2026-01"),
-        "url": env_str("LEGAL_MARKETING_URL", "https://360.kg/legal/marketing"),
-        "required": False,
-    },
-}
-
-# --- Login by SMS code ------------------------------------------------------------------------
-
-OTP_TTL_SECONDS = 300
-OTP_RESEND_SECONDS = 60
-OTP_MAX_ATTEMPTS = 5
-OTP_PER_PHONE_PER_HOUR = env_int("OTP_PER_PHONE_PER_HOUR", 5, minimum=1)
-OTP_PER_IP_PER_HOUR = env_int("OTP_PER_IP_PER_HOUR", 20, minimum=1)
-# Login codes an hour for an app install that logged in to the phone's account before
-# (`device_id`), counted apart from the phone's limit, which strangers can use up.
-OTP_PER_KNOWN_DEVICE_PER_HOUR = env_int("OTP_PER_KNOWN_DEVICE_PER_HOUR", 10, minimum=1)
-OTP_VERIFY_PER_IP_PER_HOUR = env_int("OTP_VERIFY_PER_IP_PER_HOUR", 60, minimum=1)
-# A ceiling on all SMS sent, against a bot spraying codes at many numbers.
-SMS_GLOBAL_PER_MINUTE = env_int("SMS_GLOBAL_PER_MINUTE", 120, minimum=1)
-# Password attempts on the admin's login page (accounts.admin_login), per address and per
-# account an hour; like the OTP limits they fail closed.
-ADMIN_LOGIN_PER_IP_PER_HOUR = env_int("ADMIN_LOGIN_PER_IP_PER_HOUR", 20, minimum=1)
-ADMIN_LOGIN_PER_ACCOUNT_PER_HOUR = env_int("ADMIN_LOGIN_PER_ACCOUNT_PER_HOUR", 10, minimum=1)
-
-SMS_BACKEND = env_choice("SMS_BACKEND", ("console", "locmem", "http"), "console")
-# The `http` backend: Nikita's SMS gateway (smspro.nikita.kg) or one speaking its XML API.
-SMS_HTTP_URL = env_str("SMS_HTTP_URL", "https://smspro.nikita.kg/api/message")
-SMS_HTTP_LOGIN = env_optional_str("SMS_HTTP_LOGIN")
-SMS_HTTP_PASSWORD = env_optional_str("SMS_HTTP_PASSWORD")
-SMS_HTTP_SENDER = env_str("SMS_HTTP_SENDER", "360.kg")
-SMS_HTTP_TIMEOUT_SECONDS = env_int("SMS_HTTP_TIMEOUT_SECONDS", 10, minimum=1)
-if SMS_BACKEND == "http" and not (SMS_HTTP_LOGIN and SMS_HTTP_PASSWORD):
-    raise ImproperlyConfigured("SMS_BACKEND=http needs SMS_HTTP_LOGIN and SMS_HTTP_PASSWORD.")
-
-# --- Push notifications -----------------------------------------------------------------------
-
-PUSH_BACKEND = env_choice("PUSH_BACKEND", ("expo", "locmem", "console"), "console")
-EXPO_ACCESS_TOKEN = env_optional_str("EXPO_ACCESS_TOKEN")
-
-# --- Listings ---------------------------------------------------------------------------------
-
-PERSONAL_LISTING_LIMIT = 5
-
-# --- Business accounts ------------------------------------------------------------------------
-
-# Days a lapsed subscription stays `past_due` (listings untouched) before it is `canceled`
-# and the business's listings beyond PERSONAL_LISTING_LIMIT are paused.
-BUSINESS_GRACE_PERIOD_DAYS = env_int("BUSINESS_GRACE_PERIOD_DAYS", 7, minimum=0)
-
-# --- Payments ---------------------------------------------------------------------------------
-
-# The providers enabled here (each has a webhook at /api/v1/payments/webhook/<code>/), and the
-# one new payments go to. `test` completes payments on a page of our own: development only.
-PAYMENT_PROVIDER_CODES = ("test", "freedompay")
-PAYMENT_PROVIDERS = env_list("PAYMENT_PROVIDERS", ["test"] if DEBUG else [])
-if unknown_providers := sorted(set(PAYMENT_PROVIDERS) - set(PAYMENT_PROVIDER_CODES)):
-    raise ImproperlyConfigured(
-        f"PAYMENT_PROVIDERS: unknown {', '.join(unknown_providers)}; "
-        f"expected some of {', '.join(PAYMENT_PROVIDER_CODES)}."
-    )
-PAYMENT_DEFAULT_PROVIDER = (
-    env_choice("PAYMENT_DEFAULT_PROVIDER", tuple(PAYMENT_PROVIDERS), PAYMENT_PROVIDERS[0])
-    if PAYMENT_PROVIDERS
-    else None
-)
-# Signs the `test` provider's callbacks (HMAC-SHA256 of the body, header X-Signature).
-PAYMENTS_WEBHOOK_SECRET: str | None = None
-if "test" in PAYMENT_PROVIDERS:
-    if DEBUG:
-        PAYMENTS_WEBHOOK_SECRET = env_str(
-            "PAYMENTS_WEBHOOK_SECRET", "insecure-development-payments-webhook-secret"
-        )
-    else:
-        PAYMENTS_WEBHOOK_SECRET = env_str("PAYMENTS_WEBHOOK_SECRET")
-        if len(PAYMENTS_WEBHOOK_SECRET) < 32:
-            raise ImproperlyConfigured(
-                "PAYMENTS_WEBHOOK_SECRET must be at least 32 characters when DEBUG is off."
-            )
-# Production refuses the `test` provider unless this says it is wanted (a staging server).
-PAYMENTS_ALLOW_TEST_PROVIDER = env_bool("PAYMENTS_ALLOW_TEST_PROVIDER", False)
-
-# The `freedompay` payment provider (promotions/providers/freedompay.py). Merchant id, secret
-# key and result URL are required once it is used.
-FREEDOMPAY_MERCHANT_ID = env_optional_str("FREEDOMPAY_MERCHANT_ID")
-FREEDOMPAY_SECRET_KEY = env_optional_str("FREEDOMPAY_SECRET_KEY")
-FREEDOMPAY_API_URL = env_str("FREEDOMPAY_API_URL", "https://api.freedompay.kg")
-# Test payments (FreedomPay's test cards) unless told otherwise, while developing.
-FREEDOMPAY_TESTING_MODE = env_bool("FREEDOMPAY_TESTING_MODE", DEBUG)
-# Our webhook as FreedomPay reaches it: https://<public host>/api/v1/payments/webhook/freedompay/
-FREEDOMPAY_RESULT_URL = env_optional_str("FREEDOMPAY_RESULT_URL")
-# Where the payer lands after paying or failing; unset, the merchant cabinet's pages.
-FREEDOMPAY_SUCCESS_URL = env_optional_str("FREEDOMPAY_SUCCESS_URL")
-FREEDOMPAY_FAILURE_URL = env_optional_str("FREEDOMPAY_FAILURE_URL")
-FREEDOMPAY_TIMEOUT_SECONDS = env_int("FREEDOMPAY_TIMEOUT_SECONDS", 10, minimum=1)
-if "freedompay" in PAYMENT_PROVIDERS and not (
-    FREEDOMPAY_MERCHANT_ID and FREEDOMPAY_SECRET_KEY and FREEDOMPAY_RESULT_URL
-):
-    raise ImproperlyConfigured(
-        "PAYMENT_PROVIDERS=freedompay needs FREEDOMPAY_MERCHANT_ID, FREEDOMPAY_SECRET_KEY and "
-        "FREEDOMPAY_RESULT_URL."
-    )
-
-# --- Moderation -------------------------------------------------------------------------------
-
-# The AI pre-check uses Anthropic's API when a key is set, built-in rules otherwise.
-ANTHROPIC_API_KEY = env_optional_str("ANTHROPIC_API_KEY")
-MODERATION_AI_MODEL = env_str("MODERATION_AI_MODEL", "claude-haiku-4-5")
-MODERATION_AI_TIMEOUT_SECONDS = env_int("MODERATION_AI_TIMEOUT_SECONDS", 20, minimum=1)
-MODERATION_AI_MAX_RETRIES = env_int("MODERATION_AI_MAX_RETRIES", 3, minimum=0)
-# Off by default: only a human publishes. Set to a risk score (e.g. 20) to publish listings
-# the pre-check approves below it.
-MODERATION_AUTO_APPROVE_BELOW = env_int("MODERATION_AUTO_APPROVE_BELOW", None, minimum=1)
+# Each area's own settings, in a module of its own; they read the environment themselves.
+from .api import *  # noqa: E402, F403
+from .product import *  # noqa: E402, F403

@@ -91,3 +91,8 @@ def env_networks(
             if part.strip()
         ],
     )
+
+
+def env_debug() -> bool:
+    """DEBUG, as every settings module reads it: off unless the environment turns it on."""
+    return env_bool("DEBUG", False)

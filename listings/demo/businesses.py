@@ -110,10 +110,10 @@ LISTINGS: list[tuple[str, str, dict[str, Any]]] = [
 def seed_business_listings(out: OutputWrapper) -> None:
     from business.models import Business, MemberRole
 
-    from .demo import demo_image
-    from .serializers import ListingCreateSerializer
-    from .services.listings import listing_approve, listing_create, listing_submit
-    from .services.media import media_add
+    from ..serializers import ListingCreateSerializer
+    from ..services.listings import listing_approve, listing_create, listing_submit
+    from ..services.media import media_add
+    from .media import demo_image
 
     created = 0
     for index, (slug, poster, data) in enumerate(LISTINGS):

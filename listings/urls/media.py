@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from .views import media
+from ..views import media
 
 urlpatterns: list[URLPattern] = [
     path(

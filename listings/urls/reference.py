@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from .views import reference
+from ..views import reference
 
 urlpatterns: list[URLPattern] = [
     path("reference/", reference.ReferenceView.as_view(), name="reference"),

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from .views import business
+from ..views import business
 
 urlpatterns: list[URLPattern] = [
     path(

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from .views import engagement
+from ..views import engagement
 
 urlpatterns: list[URLPattern] = [
     path("listings/<uuid:pk>/favorite/", engagement.FavoriteView.as_view(), name="favorite"),

@@ -2,19 +2,13 @@
 districts, each with a small generated photo (and one with a short video when ffmpeg is there).
 Idempotent: every listing has a fixed client id, so a second run finds them all."""
 
-import functools
-import io
-import shutil
-import subprocess
-import tempfile
-from pathlib import Path
 from typing import Any
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import OutputWrapper
-from PIL import Image, ImageDraw
 
 from accounts.models import User
+
+from .media import demo_image, demo_video
 
 SELLERS = {
     "azamat": ("+996700100001", "Азамат", "Бишкек"),
@@ -174,69 +168,12 @@ LISTINGS: list[dict[str, Any]] = [
     },
 ]
 
-PALETTE = [(214, 69, 65), (52, 120, 246), (46, 160, 67), (240, 173, 78), (123, 97, 255)]
-
-
-def demo_image(index: int, title: str, *, width: int = 720) -> SimpleUploadedFile:
-    """A small photo stand-in, 3:4: a colour field with a few shapes, as a JPEG."""
-    height = width * 4 // 3
-    image = Image.new("RGB", (width, height), PALETTE[index % len(PALETTE)])
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((width // 12, height * 5 // 8, width * 11 // 12, height * 9 // 10), fill="white")
-    draw.ellipse(
-        (width * 5 // 18, width * 5 // 18, width * 13 // 18, width * 13 // 18), fill="white"
-    )
-    draw.text((width // 9, height * 2 // 3), title[:40], fill="black")
-    data = io.BytesIO()
-    image.save(data, format="JPEG", quality=80)
-    return SimpleUploadedFile(f"demo-{index}.jpg", data.getvalue(), content_type="image/jpeg")
-
-
-@functools.cache
-def _demo_video_bytes() -> bytes | None:
-    ffmpeg = shutil.which("ffmpeg")
-    if ffmpeg is None:
-        return None
-    with tempfile.TemporaryDirectory() as folder:
-        target = Path(folder) / "demo.mp4"
-        subprocess.run(  # noqa: S603 - fixed arguments, no user input
-            [
-                ffmpeg,
-                "-v",
-                "error",
-                "-f",
-                "lavfi",
-                "-i",
-                "testsrc=size=360x640:rate=24",
-                "-t",
-                "2",
-                "-c:v",
-                "libx264",
-                "-pix_fmt",
-                "yuv420p",
-                "-y",
-                str(target),
-            ],
-            check=True,
-            timeout=60,
-        )
-        return target.read_bytes()
-
-
-def demo_video() -> SimpleUploadedFile | None:
-    """Two seconds of test pattern as H.264 MP4, or None without ffmpeg; encoded once per
-    process, every listing with a video gets a copy."""
-    data = _demo_video_bytes()
-    if data is None:
-        return None
-    return SimpleUploadedFile("demo.mp4", data, content_type="video/mp4")
-
 
 def seed_listings(out: OutputWrapper) -> None:
     from listings.services.listings import listing_approve, listing_create, listing_submit
     from listings.services.media import media_add
 
-    from .serializers import ListingCreateSerializer
+    from ..serializers import ListingCreateSerializer
 
     sellers = {}
     for key, (phone, name, city) in SELLERS.items():
@@ -294,8 +231,8 @@ def seed_demo_seller_and_buyer(out: OutputWrapper) -> None:
     from listings.services.listings import listing_approve, listing_create, listing_submit
     from listings.services.media import media_add
 
-    from .models import Listing, Status
-    from .serializers import ListingCreateSerializer
+    from ..models import Listing, Status
+    from ..serializers import ListingCreateSerializer
 
     seller = User.objects.get(phone=DEMO_SELLER_PHONE)
     for index, data in enumerate(SELLER_LISTINGS):
@@ -324,7 +261,7 @@ def listing_facts(user: User) -> str:
     """The demo table's "listings: 1 active, 1 draft; 3 favorites" for a user."""
     from django.db.models import Count
 
-    from .models import Favorite, Listing, Status
+    from ..models import Favorite, Listing, Status
 
     rows = Listing.objects.filter(author=user).values("status").annotate(n=Count("pk"))
     by_status = {row["status"]: row["n"] for row in rows}
