@@ -22,9 +22,10 @@ from accounts.models import Role, User
 from accounts.services.users import user_ban, user_set_role
 from accounts.tests.factories import UserFactory
 from accounts.tokens import issue_tokens
-from business.models import Business, Invitation, Membership
+from business.models import Business, Invitation
 from business.services.profile import business_create
 from business.services.team import invitation_create
+from business.tests.factories import MembershipFactory
 from chat.models import Thread
 from chat.services import thread_open
 from listings.models import Listing, ListingMedia, Status
@@ -111,7 +112,7 @@ def build_world() -> World:
     users = {role: _user() for role in ROLES if role != "anonymous"}
     user_set_role(user=users["moderator"], role=Role.MODERATOR, actor=None)
     business = business_create(owner=users["admin"], data={"name": "Bishkek Motors"})
-    Membership.objects.create(business=business, user=users["seller"], role="seller")
+    MembershipFactory(business=business, user=users["seller"], role="seller")
     owner = users["owner"]
     active = _listing(owner, status=Status.ACTIVE)
     draft = _listing(owner, status=Status.DRAFT)

@@ -14,8 +14,9 @@ from accounts.admin_audit import AuditedModelAdmin
 from accounts.models import AuditEntry, Role, User
 from accounts.services import audit_record, user_set_role
 from accounts.tests.factories import UserFactory
-from business.models import Business, Invitation, InvitationStatus, Membership
+from business.models import Business, Invitation, InvitationStatus
 from business.services.team import invitation_create, invitation_decline, invitation_revoke
+from business.tests.factories import BusinessFactory, MembershipFactory
 from listings.models import Listing, Report
 from listings.tests.conftest import create
 from moderation.services import moderation_approve, moderation_dismiss_reports, moderation_reject
@@ -111,9 +112,9 @@ def test_dismissing_reports_is_audited(moderator: User) -> None:
 
 @pytest.fixture
 def team() -> tuple[Business, User]:
-    business = Business.objects.create(name="Ош Авто", slug="osh-avto")
+    business = BusinessFactory(name="Ош Авто", slug="osh-avto")
     owner = UserFactory()
-    Membership.objects.create(business=business, user=owner, role="admin")
+    MembershipFactory(business=business, user=owner, role="admin")
     return business, owner
 
 

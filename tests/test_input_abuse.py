@@ -28,7 +28,8 @@ from accounts.models import Role, User
 from accounts.services import user_set_role
 from accounts.tests.factories import UserFactory
 from accounts.tokens import issue_tokens
-from business.models import Business, Membership
+from business.models import Business
+from business.tests.factories import BusinessFactory, MembershipFactory
 from chat.models import Message, Thread
 from listings.models import Listing, ListingMedia
 from listings.tests.conftest import CAR, client_for
@@ -298,8 +299,8 @@ def upload_to(user: User, target: str, content: bytes, name: str) -> tuple[Any, 
         user.refresh_from_db()
         names = [user.avatar.name] if user.avatar else []
     else:
-        business = Business.objects.create(name="Motors", slug=f"m-{user.pk}")
-        Membership.objects.create(business=business, user=user, role="admin")
+        business = BusinessFactory(name="Motors", slug=f"m-{user.pk}")
+        MembershipFactory(business=business, user=user, role="admin")
         response = client.post(f"{BUSINESS}{business.pk}/logo/", {"file": file}, format="multipart")
         business.refresh_from_db()
         names = [business.logo.name] if business.logo else []

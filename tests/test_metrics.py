@@ -285,6 +285,25 @@ def test_without_a_port_the_worker_serves_nothing(settings: Any, monkeypatch: An
     celery_metrics._serve_worker_metrics()
 
 
+def run_in_process(script: str, *args: str, metrics_dir: Path, **env: str) -> str:
+    """`script` run by a fresh Python with the test settings and multiprocess metrics in
+    `metrics_dir`, as a worker process of its own would; its standard output."""
+    return subprocess.run(
+        [sys.executable, "-c", script, *args],
+        env={
+            **os.environ,
+            "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+            "DJANGO_SETTINGS_MODULE": "marketplace.settings.test",
+            **env,
+        },
+        cwd=REPO_ROOT,
+        check=True,
+        timeout=60,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
 _TASK_SCRIPT = """
 import sys
 
@@ -310,22 +329,8 @@ else:
 
 def test_task_metrics_of_worker_children_add_up_in_multiprocess_mode(tmp_path: Path) -> None:
     # A prefork worker runs tasks in child processes; its main process serves their files.
-    env = {
-        **os.environ,
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
-        "DJANGO_SETTINGS_MODULE": "marketplace.settings.test",
-    }
-
     def run(*args: str) -> str:
-        return subprocess.run(
-            [sys.executable, "-c", _TASK_SCRIPT, *args],
-            env=env,
-            cwd=REPO_ROOT,
-            check=True,
-            timeout=60,
-            capture_output=True,
-            text=True,
-        ).stdout
+        return run_in_process(_TASK_SCRIPT, *args, metrics_dir=tmp_path)
 
     run("run")
     run("run")
@@ -420,27 +425,14 @@ def test_query_durations_of_worker_processes_add_up_in_multiprocess_mode(
 ) -> None:
     # gunicorn's workers each time their own statements; /metrics sums their files.
     database = connection.settings_dict
-    env = {
-        **os.environ,
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
-        "DJANGO_SETTINGS_MODULE": "marketplace.settings.test",
-        # The test database, which exists whatever DATABASE_URL names.
-        "DATABASE_URL": (
-            f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST']}:"
-            f"{database['PORT']}/{database['NAME']}"
-        ),
-    }
+    # The test database, which exists whatever DATABASE_URL names.
+    url = (
+        f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST']}:"
+        f"{database['PORT']}/{database['NAME']}"
+    )
 
     def run(*args: str) -> str:
-        return subprocess.run(
-            [sys.executable, "-c", _QUERY_SCRIPT, *args],
-            env=env,
-            cwd=REPO_ROOT,
-            check=True,
-            timeout=60,
-            capture_output=True,
-            text=True,
-        ).stdout
+        return run_in_process(_QUERY_SCRIPT, *args, metrics_dir=tmp_path, DATABASE_URL=url)
 
     run("query")
     run("query")

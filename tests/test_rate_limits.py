@@ -33,7 +33,8 @@ from accounts import ratelimit
 from accounts.models import Role, User
 from accounts.services import user_set_role
 from accounts.tests.factories import UserFactory
-from business.models import Business, Membership
+from business.models import Business
+from business.tests.factories import BusinessFactory, MembershipFactory
 from listings.models import Listing
 from listings.tests.conftest import CAR, client_for
 from tests.helpers import assert_error
@@ -181,8 +182,8 @@ def test_reports_are_throttled_per_user(user: User, rate: Any) -> None:
 def test_uploads_share_one_budget_per_user(user: User, rate: Any) -> None:
     rate("upload", "2/hour")
     listing = active_listing(user)
-    business = Business.objects.create(name="Motors", slug="motors")
-    Membership.objects.create(business=business, user=user, role="admin")
+    business = BusinessFactory(name="Motors", slug="motors")
+    MembershipFactory(business=business, user=user, role="admin")
     client = client_for(user)
     media = f"{LISTINGS}{listing.pk}/media/"
 
@@ -210,8 +211,8 @@ def test_uploads_share_one_budget_per_user(user: User, rate: Any) -> None:
 
 def test_invitations_are_throttled_per_user_and_listing_them_is_not(user: User, rate: Any) -> None:
     rate("invitation", "2/hour")
-    business = Business.objects.create(name="Motors", slug="motors")
-    Membership.objects.create(business=business, user=user, role="admin")
+    business = BusinessFactory(name="Motors", slug="motors")
+    MembershipFactory(business=business, user=user, role="admin")
     client = client_for(user)
     url = f"/api/v1/business/{business.pk}/invitations/"
 

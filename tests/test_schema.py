@@ -13,6 +13,7 @@ from openapi_spec_validator import validate
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from accounts.tests.factories import UserFactory
+from business.tests.factories import BusinessFactory, MembershipFactory
 from marketplace.wsgi import application
 
 pytestmark = pytest.mark.django_db
@@ -121,14 +122,13 @@ def signed_in() -> dict[str, str]:
     """A user with a listing and a business, so fuzzed calls reach past 401. Made through the
     services, not the test client, which would reconnect what keep_connection_open cut."""
     from accounts.tokens import issue_tokens
-    from business.models import Business, Membership
     from listings.serializers import ListingCreateSerializer
     from listings.services.listings import listing_create
     from listings.tests.conftest import CAR
 
     user = UserFactory()
-    business = Business.objects.create(name="Fuzz Motors", slug="fuzz-motors")
-    Membership.objects.create(business=business, user=user, role="admin")
+    business = BusinessFactory(name="Fuzz Motors", slug="fuzz-motors")
+    MembershipFactory(business=business, user=user, role="admin")
     serializer = ListingCreateSerializer(data=CAR)
     serializer.is_valid(raise_exception=True)
     listing_create(author=user, data=dict(serializer.validated_data))

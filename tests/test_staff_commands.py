@@ -21,7 +21,8 @@ from accounts.services import user_set_role
 from accounts.services.consents import RequestMeta, consent_record
 from accounts.tests.factories import UserFactory
 from accounts.tokens import issue_tokens
-from business.models import Business, Invitation, Membership
+from business.models import Invitation
+from business.tests.factories import BusinessFactory, MembershipFactory
 from listings.models import Favorite, Listing, Report
 from listings.tests.conftest import ESTATE, add_image, create
 from promotions.models import Payment, PaymentStatus, Promotion
@@ -80,8 +81,8 @@ def test_every_staff_command_explains_itself(name: str, has_dry_run: bool) -> No
 
 def test_ban_user_deactivates_revokes_archives_and_audits(seller: User, staff: User) -> None:
     draft, live = personal_listing(seller), active_listing(seller)
-    dealer = Business.objects.create(name="Ош Авто", slug="osh-avto")
-    Membership.objects.create(business=dealer, user=seller, role="seller")
+    dealer = BusinessFactory(name="Ош Авто", slug="osh-avto")
+    MembershipFactory(business=dealer, user=seller, role="seller")
     business_listing = personal_listing(seller, business_id=str(dealer.pk))
     tokens_before = User.objects.get(pk=seller.pk).token_version
 
@@ -162,8 +163,8 @@ def test_export_user_data_gathers_every_apps_part_and_is_audited(seller: User, s
     other = active_listing(UserFactory())
     Favorite.objects.create(user=seller, listing=other)
     Report.objects.create(listing=other, reporter=seller, reason="fraud", comment="prepayment")
-    dealer = Business.objects.create(name="Ош Авто", slug="osh-avto")
-    Membership.objects.create(business=dealer, user=seller, role="admin")
+    dealer = BusinessFactory(name="Ош Авто", slug="osh-avto")
+    MembershipFactory(business=dealer, user=seller, role="admin")
     Invitation.objects.create(
         business=dealer,
         phone=seller.phone,
@@ -270,7 +271,7 @@ def expired_things(seller: User) -> dict[str, Any]:
     )
     stale_session, fresh_session = LoginSession.objects.all()
     LoginSession.objects.filter(pk=stale_session.pk).update(refreshed_at=now - timedelta(days=31))
-    dealer = Business.objects.create(name="Ош Авто", slug="osh-avto")
+    dealer = BusinessFactory(name="Ош Авто", slug="osh-avto")
     invitations = {
         age: Invitation.objects.create(
             business=dealer,
@@ -388,7 +389,7 @@ def test_marketplace_stats_counts_what_happened(seller: User) -> None:
     Listing.objects.filter(pk=pending.pk).update(
         status="pending_review", review_requested_at=timezone.now() - timedelta(minutes=10)
     )
-    Business.objects.create(name="Ош Авто", slug="osh-avto")
+    BusinessFactory(name="Ош Авто", slug="osh-avto")
     before = audit_count()
 
     figures = json.loads(run("marketplace_stats", "--json"))
