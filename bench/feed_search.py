@@ -10,7 +10,7 @@
    sync workers; WebSockets would stay on uvicorn, idle here); `wsgi-gthread` on request.
 3. Drives each with wrk (bench/feed_search.lua rotates through URL lists gathered by walking
    the API first): the feed's first page, a page after 50 pages of scrolling, a filtered
-   search, a text search, the listing detail, and the floor — `/bench/floor/`, the feed's first
+   search, a text search, the listing detail, and the floor — `/api/bench/floor/`, the feed's first
    page built by one SQL statement (bench/floor.py) — at 1 and 16 connections.
 4. Prints requests/s, p50/p95/p99 latency, and the CPU milliseconds per request of the server's
    processes and of PostgreSQL's backends (from /proc), the endpoint's CPU as a multiple of the
@@ -1122,7 +1122,7 @@ def gather(base: str, deep_walks: int = 1) -> Requests:
     """Walk the API once to collect real cursors: the same lists serve every shape (a cursor
     pins its moment, so its pages stay the same)."""
     gathered = Requests()
-    gathered.paths["floor"] = ["/bench/floor/"]
+    gathered.paths["floor"] = ["/api/bench/floor/"]
     status, _page = get_json(base, FEED)
     if status != 200:
         gathered.notes.append(f"{FEED} answered {status}: feed rows skipped")

@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -133,24 +134,48 @@ def test_healthz_stays_ok_when_the_dependencies_are_down(client: Client) -> None
 
 # --- Metrics ----------------------------------------------------------------------------------
 
-GET_BY_METHOD = ("django_http_requests_total_by_method_total", {"method": "GET"})
+HEALTHZ_ANSWERED = (
+    "marketplace_http_requests_total",
+    {"route": "healthz", "method": "GET", "status": "200"},
+)
 
 
 def test_metrics_from_loopback_are_prometheus_text_that_counts_requests(client: Client) -> None:
+    assert client.get("/healthz").status_code == 200
     before = client.get("/metrics")
     assert before.status_code == 200
     assert before["Content-Type"].startswith("text/plain")
-    text = before.content.decode()
-    assert "django_http_requests_total_by_method_total" in text
-    count_before = sample_value(text, *GET_BY_METHOD)
+    count_before = sample_value(before.content.decode(), *HEALTHZ_ANSWERED)
     assert count_before is not None
+    assert count_before >= 1
 
     assert client.get("/healthz").status_code == 200
-    after = client.get("/metrics")
+    after = client.get("/metrics").content.decode()
 
-    count_after = sample_value(after.content.decode(), *GET_BY_METHOD)
-    # The /healthz request and the second /metrics request itself (counted before its view runs).
-    assert count_after == count_before + 2
+    assert sample_value(after, *HEALTHZ_ANSWERED) == count_before + 1
+    # Each request is timed too, under the same route; the path never becomes a label.
+    timed = sample_value(
+        after, "marketplace_http_request_duration_seconds_count", {"route": "healthz"}
+    )
+    assert timed is not None
+    assert timed >= 2
+
+
+def test_request_metrics_label_routes_not_paths(client: Client) -> None:
+    ids = [uuid.uuid4() for _ in range(2)]
+    for listing_id in ids:
+        assert client.get(f"/api/v1/listings/{listing_id}/").status_code == 404
+    client.generic("BREW", "/healthz")
+
+    text = client.get("/metrics").content.decode()
+
+    answered = [line for line in text.splitlines() if line.startswith("marketplace_http_requests")]
+    listing_lines = [line for line in answered if "listings/(?P<pk>" in line]
+    assert any('status="404"' in line for line in listing_lines)
+    assert not any(str(listing_id) in text for listing_id in ids)
+    # A made-up method is one label value, whatever the caller sends.
+    assert any('route="healthz"' in line and 'method="other"' in line for line in answered)
+    assert "BREW" not in text
 
 
 def test_metrics_from_ipv6_loopback_are_allowed(client: Client) -> None:
@@ -161,7 +186,7 @@ def test_metrics_from_elsewhere_are_refused(client: Client) -> None:
     response = client.get("/metrics", REMOTE_ADDR="203.0.113.9")
 
     assert_error(response, 403, "permission_denied")
-    assert "django_http" not in response.content.decode()
+    assert "marketplace_http" not in response.content.decode()
 
 
 def test_metrics_from_elsewhere_with_no_token_configured_refuse_any_bearer(
@@ -184,7 +209,7 @@ def test_metrics_from_elsewhere_with_the_token(client: Client, settings: Any) ->
     )
 
     assert response.status_code == 200
-    assert "django_http_requests_total_by_method_total" in response.content.decode()
+    assert "marketplace_http_requests_total" in response.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -354,18 +379,16 @@ def test_multiprocess_metrics_aggregate_every_worker(tmp_path: Path) -> None:
 
     # Each process left its own files; the scraping process merged them.
     assert len(list(tmp_path.glob("counter_*.db"))) == 3
-    total = sample_value(
+    answered = sample_value(
         text,
-        "django_http_requests_total_by_view_transport_method_total",
-        {"method": "GET", "transport": "http", "view": "healthz"},
+        "marketplace_http_requests_total",
+        {"route": "healthz", "method": "GET", "status": "200"},
     )
-    assert total == 7.0
-    responses = sample_value(
-        text,
-        "django_http_responses_total_by_status_view_method_total",
-        {"method": "GET", "status": "200", "view": "healthz"},
+    assert answered == 7.0
+    timed = sample_value(
+        text, "marketplace_http_request_duration_seconds_count", {"route": "healthz"}
     )
-    assert responses == 7.0
+    assert timed == 7.0
 
 
 # --- Headers on every response ----------------------------------------------------------------

@@ -4,8 +4,12 @@ import time
 import uuid
 from collections.abc import Callable
 
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.deprecation import MiddlewareMixin
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import error_body
@@ -80,3 +84,27 @@ class ApiHostMiddleware:
                     error_body("invalid", _("The Host header is not allowed.")), status=400
                 )
         return self.get_response(request)
+
+
+def is_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def pages_only(middleware: type[MiddlewareMixin]) -> type[MiddlewareMixin]:
+    """`middleware` for every request but the API's (`/api/`), which needs none of what the
+    admin and the HTML pages do: it authenticates by bearer token (DRF sets `request.user`),
+    keeps no session and shows no messages. A subclass, so Django's checks still find it."""
+
+    class PagesOnly(middleware):  # type: ignore[valid-type,misc]
+        def __call__(self, request: HttpRequest) -> HttpResponse:
+            if is_api(request):
+                return self.get_response(request)
+            return super().__call__(request)
+
+    PagesOnly.__name__ = PagesOnly.__qualname__ = f"Page{middleware.__name__}"
+    return PagesOnly
+
+
+PageSessionMiddleware = pages_only(SessionMiddleware)
+PageAuthenticationMiddleware = pages_only(AuthenticationMiddleware)
+PageMessageMiddleware = pages_only(MessageMiddleware)

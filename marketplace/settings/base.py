@@ -72,25 +72,26 @@ INSTALLED_APPS = [
     "marketplace",
 ]
 
+# Sessions, the admin's authentication and messages run for the admin and the pages, not for
+# /api/ (marketplace.api.middleware.pages_only). CSRF stays whole: Django's deploy check looks
+# for it by name, and the API's views, all exempt, cost it one attribute read. Responses are
+# compressed by the proxy in production (deploy/nginx/), by GZipMiddleware under `make run`.
 MIDDLEWARE = [
-    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "marketplace.api.request_metrics.RequestMetricsMiddleware",
     "marketplace.api.middleware.RequestIdMiddleware",
     "marketplace.api.middleware.ApiHostMiddleware",
-    "marketplace.api.request_metrics.RequestMetricsMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.middleware.gzip.GZipMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "marketplace.api.middleware.PageSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "marketplace.api.middleware.PageAuthenticationMiddleware",
+    "marketplace.api.middleware.PageMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "marketplace.api.debug_pages.LocalDebugPagesMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 # DEBUG's error pages answer the local machine only (marketplace/api/debug_pages.py).
 DEFAULT_EXCEPTION_REPORTER = "marketplace.api.debug_pages.LocalExceptionReporter"
