@@ -577,3 +577,15 @@ def test_the_logs_panel_filters_by_fields_the_app_logs(client: Client, db: Any) 
     assert filtered == {"level", "request_id", "route"}
     assert filtered <= set(access)
     assert access["level"] in dashboard_variables()["level"]["query"].split(",")
+
+
+def test_the_plan_tests_cost_reads_as_productions_postgres_does() -> None:
+    from tests.plans import PLANNERS
+
+    settings = dict(
+        argument.split("=", 1) for argument in command_of(services()["postgres"]) if "=" in argument
+    )
+    production = PLANNERS["production"]
+    assert settings["random_page_cost"] == production["random_page_cost"]
+    # `${POSTGRES_EFFECTIVE_CACHE_SIZE:-3GB}`: the default the compose file gives.
+    assert settings["effective_cache_size"].endswith(f":-{production['effective_cache_size']}}}")
