@@ -60,6 +60,21 @@ LUA_SCRIPT = BENCH_DIR / "feed_search.lua"
 DOC_PATH = ROOT / "docs" / "performance.md"
 VENV_BIN = Path(sys.executable).parent
 
+# `--postgres private` (the default): the bench's own cluster, kept in PRIVATE_ROOT between runs
+# (its template databases take minutes to build), with the settings docker-compose.yml gives
+# production's server (tests/test_deploy.py checks they match) and pg_stat_statements timing
+# each statement's planning and execution. `--postgres shared`: the server BENCH_PG_* name.
+PRIVATE_ROOT = ROOT / ".bench" / "postgres"
+PRODUCTION_POSTGRES = {
+    "shared_buffers": "1GB",
+    "effective_cache_size": "3GB",
+    "random_page_cost": "1.1",
+}
+STATEMENT_STATS = {
+    "shared_preload_libraries": "pg_stat_statements",
+    "pg_stat_statements.track_planning": "on",
+    "fsync": "on",
+}
 PG_HOST = os.environ.get("BENCH_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("BENCH_PG_PORT", "5432"))
 PG_USER = os.environ.get("BENCH_PG_USER", "postgres")
@@ -864,9 +879,16 @@ def snapshot(source: str, work: Path) -> Path:
         ).stdout.strip()
         log(f"serving the last commit, {commit} (--source worktree for uncommitted changes)")
     else:
-        skip = shutil.ignore_patterns(
-            ".git", ".venv", "media", "staticfiles", "node_modules", "__pycache__", "*.sqlite3*"
+        anywhere = shutil.ignore_patterns(
+            ".git", ".venv", "node_modules", "__pycache__", "*.sqlite3*"
         )
+
+        def skip(directory: str, names: list[str]) -> set[str]:
+            ignored = set(anywhere(directory, names))
+            if Path(directory) == ROOT:  # uploads and build output; listings/media is code
+                ignored |= {".bench", "media", "staticfiles"}.intersection(names)
+            return ignored
+
         shutil.copytree(ROOT, target, ignore=skip)
         log("serving a copy of the work tree as it is now")
     shutil.copytree(BENCH_DIR, target / "bench", dirs_exist_ok=True)
@@ -1195,6 +1217,9 @@ class Result:
     db_ms: float
     paths: int
     other_cores: float  # CPUs kept busy by everything else on the machine meanwhile
+    # PostgreSQL's planning and execution time per request (pg_stat_statements), when loaded.
+    plan_ms: float | None = None
+    exec_ms: float | None = None
 
     @property
     def valid(self) -> bool:
@@ -1248,6 +1273,35 @@ def wait_database_idle(timeout: float = 120) -> None:
     log("note: PostgreSQL still busy with earlier requests; the next row may be disturbed")
 
 
+def statement_stats_on() -> bool:
+    """Whether pg_stat_statements is loaded (the private cluster always has it)."""
+    try:
+        with pg_connect("postgres", autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+            conn.execute("SELECT pg_stat_statements_reset()")
+    except psycopg.Error:
+        return False
+    return True
+
+
+def statement_times() -> tuple[float, float]:
+    """Milliseconds PostgreSQL spent planning and executing the bench database's statements
+    since the last `pg_stat_statements_reset()`."""
+    with pg_connect("postgres", autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT coalesce(sum(s.total_plan_time), 0), coalesce(sum(s.total_exec_time), 0)"
+            " FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid"
+            " WHERE d.datname = %s",
+            [DB_NAME],
+        ).fetchone()
+    return (float(row[0]), float(row[1])) if row else (0.0, 0.0)
+
+
+def reset_statement_times() -> None:
+    with pg_connect("postgres", autocommit=True) as conn:
+        conn.execute("SELECT pg_stat_statements_reset()")
+
+
 def measure(
     server: Server,
     wrk: str,
@@ -1255,7 +1309,11 @@ def measure(
     connections: Sequence[int],
     seconds: float,
     work: Path,
+    *,
+    timed: bool = False,
 ) -> list[Result]:
+    """Each endpoint at each connection count; with `timed`, also PostgreSQL's planning and
+    execution time per request from pg_stat_statements."""
     results: list[Result] = []
     for endpoint in ENDPOINTS:
         paths = gathered.paths.get(endpoint)
@@ -1273,9 +1331,12 @@ def measure(
             wait_database_idle()
             run_wrk(wrk, server.base, paths_file, count, max(2, round(seconds / 4)))  # warm-up
             wait_database_idle()
+            if timed:
+                reset_statement_times()
             before, busy, wrk_ticks = server.cpu(), machine_busy_ticks(), children_ticks()
             raw = run_wrk(wrk, server.base, paths_file, count, seconds)
             after = server.cpu()
+            plan_total, exec_total = statement_times() if timed else (0.0, 0.0)
             busy, wrk_ticks = machine_busy_ticks() - busy, children_ticks() - wrk_ticks
             server_ticks = ticks_spent(before.server, after.server)
             db_ticks = ticks_spent(before.database, after.database)
@@ -1296,12 +1357,19 @@ def measure(
                 db_ms=db_ticks * per_request,
                 paths=len(paths),
                 other_cores=other / CLOCK_TICKS / max(0.001, raw["duration_us"] / 1e6),
+                plan_ms=plan_total / max(1, requests) if timed else None,
+                exec_ms=exec_total / max(1, requests) if timed else None,
             )
             results.append(result)
             log(
                 f"{server.shape:>5} {endpoint:<9} c={count:<2} {result.rps:8.0f} req/s"
                 f"  p50 {result.p50:6.1f}  p95 {result.p95:6.1f}  p99 {result.p99:6.1f} ms"
                 f"  cpu {result.server_ms:5.2f} + db {result.db_ms:5.2f} ms/req"
+                + (
+                    f"  plan {result.plan_ms:.2f} exec {result.exec_ms:.2f} ms/req"
+                    if result.plan_ms is not None and result.exec_ms is not None
+                    else ""
+                )
                 + f"  other {result.other_cores:.2f} CPUs"
                 + (f"  ERRORS {result.errors}" if result.errors else "")
             )
@@ -1311,7 +1379,7 @@ def measure(
 # --- Report --------------------------------------------------------------------------------------
 
 
-def machine() -> dict[str, str]:
+def machine(where: str) -> dict[str, str]:
     model = "unknown"
     with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -1323,16 +1391,23 @@ def machine() -> dict[str, str]:
         kib = int(Path("/proc/meminfo").read_text().split()[1])
         memory = f"{kib / 1024 / 1024:.1f} GiB"
     with pg_connect("postgres") as conn:
-        row = conn.execute("SHOW server_version").fetchone()
-        buffers = conn.execute("SHOW shared_buffers").fetchone()
-        page_cost = conn.execute("SHOW random_page_cost").fetchone()
+        shown = {
+            name: str(value)
+            for name, value in conn.execute(
+                "SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s)",
+                [["server_version", *PRODUCTION_POSTGRES, "shared_preload_libraries"]],
+            ).fetchall()
+        }
+    settings = ", ".join(f"{name} {shown.get(name, '?')}" for name in PRODUCTION_POSTGRES)
+    statements = "pg_stat_statements" in shown.get("shared_preload_libraries", "")
     return {
         "cpus": str(os.cpu_count()),
         "cpu": model,
         "memory": memory,
         "postgresql": (
-            f"{row[0] if row else '?'} (shared_buffers {buffers[0] if buffers else '?'}, "
-            f"random_page_cost {page_cost[0] if page_cost else '?'})"
+            f"{shown.get('server_version', '?')}, {where} ({settings}"
+            + (", pg_stat_statements timing planning" if statements else "")
+            + ")"
         ),
         "python": platform.python_version(),
         "kernel": platform.release(),
@@ -1373,6 +1448,8 @@ def table_rows(results: list[Result]) -> list[list[str]]:
                 f"{r.p99:.1f}",
                 f"{r.server_ms:.2f}",
                 f"{r.db_ms:.2f}",
+                "" if r.plan_ms is None else f"{r.plan_ms:.2f}",
+                "" if r.exec_ms is None else f"{r.exec_ms:.2f}",
                 ratio,
                 f"{r.other_cores:.2f}",
                 (f"{r.errors} (invalid)" if not r.valid else str(r.errors)) if r.errors else "",
@@ -1391,6 +1468,8 @@ HEADER = [
     "p99 ms",
     "server CPU ms/req",
     "PostgreSQL CPU ms/req",
+    "plan ms/req",
+    "exec ms/req",
     "CPU × floor",
     "other load (CPUs)",
     "errors",
@@ -1589,6 +1668,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default="head",
         help="serve the last commit (default) or the work tree as it is",
     )
+    parser.add_argument(
+        "--postgres",
+        choices=("private", "shared"),
+        default="private",
+        help="the bench's own cluster with production's settings (default), or BENCH_PG_*'s",
+    )
     parser.add_argument("--output", type=Path, default=DOC_PATH, help="Markdown file to record in")
     parser.add_argument("--no-record", action="store_true", help="print only")
     args = parser.parse_args(argv)
@@ -1610,7 +1695,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     if any(s.startswith("wsgi") for s in args.shape_list) and not (VENV_BIN / "gunicorn").exists():
         raise SystemExit("gunicorn is missing: pip install -r requirements.txt")
     started = time.monotonic()
-    info = machine()
+    cluster = start_private_postgres() if args.postgres == "private" else None
+    try:
+        return run(args, wrk, started, cluster)
+    finally:
+        if cluster is not None:
+            cluster.stop()
+
+
+def start_private_postgres() -> Any:
+    """The bench's own cluster (see PRIVATE_ROOT), started; PG_HOST and PG_PORT point at it."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from tests.servers import PrivatePostgres  # the fault tests' private clusters
+
+    global PG_HOST, PG_PORT, PG_USER  # set once, before anything connects
+    cluster = PrivatePostgres(
+        PRIVATE_ROOT, "postgres", settings={**PRODUCTION_POSTGRES, **STATEMENT_STATS}
+    )
+    log(f"starting the bench's PostgreSQL in {PRIVATE_ROOT} (production's settings)")
+    cluster.ensure()
+    PG_HOST, PG_PORT, PG_USER = "127.0.0.1", cluster.port, "postgres"
+    return cluster
+
+
+def run(args: argparse.Namespace, wrk: str, started: float, cluster: Any) -> int:
+    where = "the bench's own cluster" if cluster is not None else "the shared server"
+    info = machine(where)
+    timed = statement_stats_on()
     global SOURCE  # set once, before anything reads it
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         work = Path(tmp)
@@ -1637,7 +1749,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         log(f"note: {note}")
                     counts = ", ".join(f"{k} {len(v)}" for k, v in gathered.paths.items())
                     log(f"request lists: {counts}")
-                results += measure(server, wrk, gathered, args.connection_list, args.duration, work)
+                results += measure(
+                    server, wrk, gathered, args.connection_list, args.duration, work, timed=timed
+                )
             finally:
                 server.stop()
         notes = list(gathered.notes) if gathered else []

@@ -1829,7 +1829,7 @@ def main() -> int:
         return 0
     stop_on_signals()
     started = time.monotonic()
-    info = machine()
+    info = machine("the shared server")
     secret = secrets.token_urlsafe(48)
     logs = Path(tempfile.mkdtemp(prefix="load-logs-"))
     services: dict[str, Server] = {}

@@ -38,7 +38,9 @@ def wait_until(check: Callable[[], bool], seconds: float, what: str) -> None:
 class PrivatePostgres:
     """A throwaway cluster (initdb) with one database, `database`."""
 
-    def __init__(self, root: Path, database: str = "faults") -> None:
+    def __init__(
+        self, root: Path, database: str = "faults", settings: dict[str, str] | None = None
+    ) -> None:
         found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
         initdb = found[-1] if found else Path(shutil.which("initdb") or "/missing/initdb")
         if not initdb.exists():
@@ -50,9 +52,12 @@ class PrivatePostgres:
         self.root = root
         self.port = free_port()
         self.database = database
+        # Server settings (`-c name=value`) on top of the defaults, e.g. production's.
+        self.settings = dict(settings or {})
         self.url = f"postgres://postgres@127.0.0.1:{self.port}/{database}"
         # PostgreSQL refuses to run as root: then its files belong to, and it runs as, postgres.
         self.as_owner: list[str] = []
+        root.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
             owner = pwd.getpwnam("postgres")
             os.chown(root, owner.pw_uid, owner.pw_gid)
@@ -68,10 +73,22 @@ class PrivatePostgres:
         self.start()
         admin = f"postgres://postgres@127.0.0.1:{self.port}/postgres"
         with psycopg.connect(admin, autocommit=True) as db:
-            db.execute(f'CREATE DATABASE "{self.database}"')
+            if not db.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [self.database]
+            ).fetchone():
+                db.execute(f'CREATE DATABASE "{self.database}"')
+
+    def ensure(self) -> None:
+        """Starts the cluster in `root`, made with its database on first use: a cluster kept
+        between runs (the benchmark's, whose template databases take minutes to build)."""
+        if (self.root / "data" / "PG_VERSION").exists():
+            self.start()
+        else:
+            self.init()
 
     def start(self) -> None:
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        options += "".join(f" -c {name}={value}" for name, value in self.settings.items())
         log = str(self.root / "log")
         self._pg("pg_ctl", "-D", str(self.root / "data"), "-o", options, "-l", log, "-w", "start")
 

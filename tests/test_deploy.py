@@ -579,13 +579,19 @@ def test_the_logs_panel_filters_by_fields_the_app_logs(client: Client, db: Any) 
     assert access["level"] in dashboard_variables()["level"]["query"].split(",")
 
 
-def test_the_plan_tests_cost_reads_as_productions_postgres_does() -> None:
+def test_the_plan_tests_and_the_bench_set_postgres_as_production_does() -> None:
+    from bench.feed_search import PRODUCTION_POSTGRES
     from tests.plans import PLANNERS
 
-    settings = dict(
-        argument.split("=", 1) for argument in command_of(services()["postgres"]) if "=" in argument
-    )
-    production = PLANNERS["production"]
-    assert settings["random_page_cost"] == production["random_page_cost"]
-    # `${POSTGRES_EFFECTIVE_CACHE_SIZE:-3GB}`: the default the compose file gives.
-    assert settings["effective_cache_size"].endswith(f":-{production['effective_cache_size']}}}")
+    settings = {
+        name: value.removeprefix("${").split(":-")[-1].removesuffix("}")
+        for name, value in (
+            argument.split("=", 1)
+            for argument in command_of(services()["postgres"])
+            if "=" in argument
+        )
+    }
+    assert settings == PRODUCTION_POSTGRES
+    assert PLANNERS["production"] == {
+        name: settings[name] for name in ("random_page_cost", "effective_cache_size")
+    }

@@ -145,6 +145,11 @@ if DATABASE_URL:
         "options": "-c pg_trgm.word_similarity_threshold=0.4",
         # An unreachable host (no refusal, just silence) must not stall a connection attempt.
         "connect_timeout": 3,
+        # Values travel apart from the SQL text, and psycopg prepares a statement a connection
+        # has run 5 times: PostgreSQL then plans it once per connection, not per request. Off
+        # behind a transaction pooler that cannot keep prepared statements (docs/operations.md).
+        "server_side_binding": True,
+        "prepare_threshold": 5 if env_bool("DATABASE_PREPARED_STATEMENTS", True) else None,
         "pool": {
             "min_size": env_int("DATABASE_POOL_MIN_SIZE", 1, minimum=0),
             "max_size": env_int("DATABASE_POOL_MAX_SIZE", 10, minimum=1),
