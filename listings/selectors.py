@@ -131,3 +131,12 @@ def details_snapshot(listing: Listing) -> dict[str, Any]:
     """The listing's category details as the API shows them (the contract's names and values),
     for readers outside the API: the pre-check's snapshot."""
     return dict(DETAILS_SERIALIZERS[listing.category](details_of(listing)).data)
+
+
+def favorited_among(*, user: Any, ids: list[Any]) -> list[Any]:
+    """Which of these listings `user` has favourited (one query on their unique pair)."""
+    if not ids:
+        return []
+    return list(
+        Favorite.objects.filter(user=user, listing_id__in=ids).values_list("listing_id", flat=True)
+    )

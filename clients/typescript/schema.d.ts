@@ -437,7 +437,7 @@ export interface paths {
         };
         /**
          * Search active listings
-         * @description Cards, newest published first unless `ordering` says otherwise. Unknown choice values and impossible ranges (`price_min` above `price_max`) are a 400, not an empty page.
+         * @description Cards, newest published first unless `ordering` says otherwise. Unknown choice values and impossible ranges (`price_min` above `price_max`) are a 400, not an empty page. The first page may be up to 2 seconds old: it is shared by every caller asking the same URL.
          */
         get: operations["listings_search"];
         put?: never;
@@ -637,7 +637,7 @@ export interface paths {
         };
         /**
          * The vertical video feed
-         * @description Cards of active listings: those with a live boost first, then the rest, newest published first within each. The cursor pins the moment the scroll began, so no card repeats or is skipped while the user scrolls.
+         * @description Cards of active listings: those with a live boost first, then the rest, newest published first within each. The cursor pins the moment the scroll began, so no card repeats or is skipped while the user scrolls. The first page may be up to 2 seconds old: it is shared by every caller asking the same URL.
          */
         get: operations["listings_feed"];
         put?: never;

@@ -64,7 +64,8 @@ class ListingViewSet(viewsets.GenericViewSet):
         summary="Search active listings",
         description="Cards, newest published first unless `ordering` says otherwise. Unknown "
         "choice values and impossible ranges (`price_min` above `price_max`) are a 400, not an "
-        "empty page.",
+        "empty page. The first page may be up to 2 seconds old: it is shared by every caller "
+        "asking the same URL.",
     )
     def list(self, request: Request) -> Response:
         return feed.search(request)

@@ -66,6 +66,9 @@ EXPO_ACCESS_TOKEN = env_optional_str("EXPO_ACCESS_TOKEN")
 
 # --- Listings ---------------------------------------------------------------------------------
 
+# The feed's and search's first page, shared by every caller for this many seconds (0: off).
+FEED_CACHE_SECONDS = env_int("FEED_CACHE_SECONDS", 2, minimum=0)
+
 PERSONAL_LISTING_LIMIT = 5
 
 # --- Business accounts ------------------------------------------------------------------------

@@ -28,6 +28,9 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The feed's shared first page would hide each test's own writes for its lifetime; the tests
+# of that cache turn it on (listings/tests/test_feed_cache.py).
+FEED_CACHE_SECONDS = 0
 SMS_BACKEND = "locmem"
 PUSH_BACKEND = "locmem"
 # Never the real Anthropic API from tests, whatever the developer's environment holds.
