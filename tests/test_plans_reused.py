@@ -3,8 +3,8 @@
 Values travel apart from the SQL text (`server_side_binding`), and psycopg prepares a statement
 its connection has run `prepare_threshold` (5) times; PostgreSQL then keeps its plan for the
 connection's life, or re-plans it per execution when a plan for the values at hand is worth it
-(plan_cache_mode `auto`). `DATABASE_PREPARED_STATEMENTS=false` turns preparing off, for a
-transaction pooler that cannot keep prepared statements (docs/operations.md).
+(plan_cache_mode `auto`). `DATABASE_TRANSACTION_POOLER=true` turns preparing off, for a
+transaction pooler, whose server connections change between transactions (docs/operations.md).
 """
 
 import pytest
@@ -49,12 +49,13 @@ def test_preparing_can_be_turned_off_for_a_transaction_pooler() -> None:
     show = (
         "from django.conf import settings\n"
         "options = settings.DATABASES['default']['OPTIONS']\n"
-        "print(options['server_side_binding'], options['prepare_threshold'])"
+        "print(options['server_side_binding'], options['prepare_threshold'],"
+        " settings.DATABASES['default']['DISABLE_SERVER_SIDE_CURSORS'])"
     )
 
     on = django_shell(PRODUCTION_ENV, show)
-    off = django_shell({**PRODUCTION_ENV, "DATABASE_PREPARED_STATEMENTS": "false"}, show)
+    off = django_shell({**PRODUCTION_ENV, "DATABASE_TRANSACTION_POOLER": "true"}, show)
 
     assert on.returncode == 0, on.stderr
-    assert on.stdout.split()[-2:] == ["True", "5"]
-    assert off.stdout.split()[-2:] == ["True", "None"]
+    assert on.stdout.split()[-3:] == ["True", "5", "False"]
+    assert off.stdout.split()[-3:] == ["True", "None", "True"]

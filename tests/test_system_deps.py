@@ -16,6 +16,7 @@ CHECKED = (
     "docker-compose",
     "chromium",
     "chromedriver",
+    "pgbouncer",
 )
 
 

@@ -129,6 +129,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- Database ---------------------------------------------------------------------------------
 
 DATABASE_URL = env_optional_str("DATABASE_URL")
+# PgBouncer (or another pooler) in transaction mode between the app and PostgreSQL.
+_TRANSACTION_POOLER = env_bool("DATABASE_TRANSACTION_POOLER", False)
 _db: dict[str, Any]
 if DATABASE_URL:
     _db = dict(dj_database_url.parse(DATABASE_URL))
@@ -139,17 +141,23 @@ if DATABASE_URL:
     # The pool checks a connection before lending it, so the connections a database restart
     # broke are replaced instead of failing the next requests.
     _db["CONN_HEALTH_CHECKS"] = True
+    # A named cursor (`.iterator()`) lives in one server connection, which a transaction
+    # pooler does not keep between transactions.
+    _db["DISABLE_SERVER_SIDE_CURSORS"] = _TRANSACTION_POOLER
     _db["OPTIONS"] = {
         # Search's typo fallback: a word at 0.4 trigram similarity ("Mersedes" for
-        # "Mercedes") counts as alike; PostgreSQL's default of 0.6 misses most typos.
-        "options": "-c pg_trgm.word_similarity_threshold=0.4",
+        # "Mercedes") counts as alike; PostgreSQL's default of 0.6 misses most typos. The
+        # database has it too (listings migration 0013): a transaction pooler refuses this
+        # startup option, and connections opened before that migration lack the database's.
+        **({} if _TRANSACTION_POOLER else {"options": "-c pg_trgm.word_similarity_threshold=0.4"}),
         # An unreachable host (no refusal, just silence) must not stall a connection attempt.
         "connect_timeout": 3,
         # Values travel apart from the SQL text, and psycopg prepares a statement a connection
-        # has run 5 times: PostgreSQL then plans it once per connection, not per request. Off
-        # behind a transaction pooler that cannot keep prepared statements (docs/operations.md).
+        # has run 5 times: PostgreSQL then plans it once per connection, not per request. Not
+        # behind a transaction pooler, whose server connections change between transactions
+        # (docs/operations.md, "Behind PgBouncer").
         "server_side_binding": True,
-        "prepare_threshold": 5 if env_bool("DATABASE_PREPARED_STATEMENTS", True) else None,
+        "prepare_threshold": None if _TRANSACTION_POOLER else 5,
         "pool": {
             "min_size": env_int("DATABASE_POOL_MIN_SIZE", 1, minimum=0),
             "max_size": env_int("DATABASE_POOL_MAX_SIZE", 10, minimum=1),
