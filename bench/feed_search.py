@@ -89,8 +89,11 @@ SHAPES: dict[str, dict[str, Any]] = {
     "wsgi": {"port": 8802, "label": "gunicorn WSGI sync, 2 workers"},
     "wsgi-gthread": {"port": 8803, "label": "gunicorn WSGI gthread, 2 workers x 4 threads"},
 }
-ENDPOINTS = ("floor", "feed", "feed_unshared", "feed_deep", "search", "text", "detail")
+ENDPOINTS = (
+    "bare_floor", "floor", "feed", "feed_unshared", "feed_deep", "search", "text", "detail"
+)  # fmt: skip
 ENDPOINT_LABELS = {
+    "bare_floor": "bare floor (no middleware)",
     "floor": "floor (SQL json_agg)",
     "feed": "feed, first page",
     "feed_unshared": "feed, first page, not shared",
@@ -938,7 +941,7 @@ def server_argv(shape: str, port: int) -> list[str]:
         ]  # fmt: skip
     argv = [
         str(VENV_BIN / "gunicorn"),
-        "marketplace.wsgi:application",
+        "bench.wsgi:application",  # the project's, plus the bare floor
         "--bind", f"127.0.0.1:{port}",
         "--workers", "2",
         "--timeout", "30",
@@ -1146,6 +1149,7 @@ def gather(base: str, deep_walks: int = 1) -> Requests:
     pins its moment, so its pages stay the same)."""
     gathered = Requests()
     gathered.paths["floor"] = ["/api/bench/floor/"]
+    gathered.paths["bare_floor"] = ["/bench/bare-floor/"]  # the WSGI shapes only
     status, _page = get_json(base, FEED)
     if status != 200:
         gathered.notes.append(f"{FEED} answered {status}: feed rows skipped")
