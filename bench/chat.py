@@ -10,13 +10,16 @@ all), against two servers in turn:
 - `memory`: the floor, one uvicorn worker with the in-memory channel layer; Redis still keeps
   presence and the send limit, so the difference is the channel layer and the second worker.
 
+Beside them `--idle` sockets (default 2,000) of other users stay open and quiet the whole time,
+answering nothing but their pings, as most of a real server's sockets do.
+
 A message is delivered when the other party's socket gets its `message.new`. Reported:
 delivered/sent, send→receive latency p50/p95/p99 (the clients run in this process, on the
 same machine, so their own CPU is in the numbers), and the CPU the server processes, Redis and
 PostgreSQL spent per message. `--record` writes the table under "## Chat" at the end of
 docs/performance.md. Everything listens on 127.0.0.1 and every step is bounded in time.
 
-    python bench/chat.py [--clients 200] [--seconds 30] [--record]
+    python bench/chat.py [--clients 200] [--idle 2000] [--seconds 30] [--record]
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ SERVERS: dict[str, tuple[int, str]] = {
     "memory": (8812, "uvicorn, 1 worker, in-memory channel layer (floor)"),
 }
 PING_SECONDS = 25
+IDLE_BATCH = 100
 DRAIN_SECONDS = 30
 
 
@@ -93,8 +97,9 @@ def server_env(work: Path) -> dict[str, str]:
 # --- Inside Django: seeding, and the floor's server --------------------------------------------
 
 
-def seed(clients: int) -> None:
-    """Users, active listings and one thread per pair; prints each pair's thread and tokens."""
+def seed(clients: int, idle: int) -> None:
+    """Users, active listings and one thread per pair, and `idle` users more; prints each
+    pair's thread and tokens, and the idle users' tokens."""
     import django
 
     django.setup()
@@ -132,14 +137,20 @@ def seed(clients: int) -> None:
     threads = Thread.objects.bulk_create(
         Thread(listing=listings[pair], buyer=users[2 * pair]) for pair in range(pairs)
     )
-    out = [
-        {
-            "thread": str(threads[pair].pk),
-            "buyer": issue_tokens(users[2 * pair])["access"],
-            "seller": issue_tokens(users[2 * pair + 1])["access"],
-        }
-        for pair in range(pairs)
-    ]
+    quiet = User.objects.bulk_create(
+        User(phone=f"+996556{index:06d}", display_name=f"Idle {index}") for index in range(idle)
+    )
+    out = {
+        "pairs": [
+            {
+                "thread": str(threads[pair].pk),
+                "buyer": issue_tokens(users[2 * pair])["access"],
+                "seller": issue_tokens(users[2 * pair + 1])["access"],
+            }
+            for pair in range(pairs)
+        ],
+        "idle": [issue_tokens(user)["access"] for user in quiet],
+    }
     sys.stdout.write(json.dumps(out))
 
 
@@ -167,7 +178,7 @@ def serve_floor(port: int) -> None:
 # --- The database ---------------------------------------------------------------------------
 
 
-def prepare_database(env: dict[str, str], clients: int) -> list[dict[str, str]]:
+def prepare_database(env: dict[str, str], clients: int, idle: int) -> dict[str, Any]:
     import psycopg
     from psycopg import sql
 
@@ -177,13 +188,16 @@ def prepare_database(env: dict[str, str], clients: int) -> list[dict[str, str]]:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(name))
     log(f"migrating {DB_NAME}")
     run([str(VENV_BIN / "python"), "manage.py", "migrate", "--noinput"], env, timeout=600)
-    log(f"seeding {clients // 2} pairs")
+    log(f"seeding {clients // 2} pairs and {idle} idle users")
     seeded = run(
-        [str(VENV_BIN / "python"), str(Path(__file__)), "seed", "--clients", str(clients)],
+        [
+            *(str(VENV_BIN / "python"), str(Path(__file__)), "seed"),
+            *("--clients", str(clients), "--idle", str(idle)),
+        ],
         env,
         timeout=300,
     )
-    return list(json.loads(seeded))
+    return dict(json.loads(seeded))
 
 
 def run(argv: list[str], env: dict[str, str], *, timeout: float) -> str:
@@ -298,10 +312,14 @@ class Outcome:
 
 
 async def drive(
-    port: int, pairs: list[dict[str, str]], seconds: int, sample: Callable[[], None]
+    port: int,
+    pairs: list[dict[str, str]],
+    idle: list[str],
+    seconds: int,
+    sample: Callable[[], None],
 ) -> Outcome:
-    """Open every socket, then talk; `sample()` runs as the talking starts and ends, so the
-    CPU it reads covers the messages, not the connections."""
+    """Open every socket (the idle ones first), then talk; `sample()` runs as the talking
+    starts and ends, so the CPU it reads covers the messages, not the connections."""
     from websockets.asyncio.client import connect
 
     url = f"ws://127.0.0.1:{port}/ws/chat/"
@@ -330,6 +348,15 @@ async def drive(
 
     connections: list[Any] = []
     tasks: list[asyncio.Task[None]] = []
+    quiet: list[Any] = []
+    for first in range(0, len(idle), IDLE_BATCH):  # a batch at a time: the server's backlog
+        batch = idle[first : first + IDLE_BATCH]
+        quiet += await asyncio.gather(
+            *(connect(url, subprotocols=["bearer", token], max_queue=None) for token in batch)  # type: ignore[list-item]
+        )
+    tasks += [asyncio.create_task(ping(socket)) for socket in quiet]
+    if quiet:
+        log(f"{len(quiet)} idle sockets open")
     for pair in pairs:
         for role in ("buyer", "seller"):
             socket = await connect(url, subprotocols=["bearer", pair[role]], max_queue=None)  # type: ignore[list-item]
@@ -370,7 +397,9 @@ async def drive(
     sample()
     for task in tasks:
         task.cancel()
-    await asyncio.gather(*(socket.close() for socket in connections), return_exceptions=True)
+    await asyncio.gather(
+        *(socket.close() for socket in [*connections, *quiet]), return_exceptions=True
+    )
     return Outcome(len(sent_at), delivered, latencies, errors, elapsed)
 
 
@@ -427,7 +456,7 @@ def measure(kind: str, env: dict[str, str], work: Path, args: argparse.Namespace
     shutil.rmtree(prometheus, ignore_errors=True)
     prometheus.mkdir(parents=True)
     flush_redis()
-    pairs = prepare_database(env, args.clients)
+    seeded = prepare_database(env, args.clients, args.idle)
     server = Server(kind, env, work)
     log(f"starting {SERVERS[kind][1]}")
     server.start()
@@ -435,7 +464,13 @@ def measure(kind: str, env: dict[str, str], work: Path, args: argparse.Namespace
     samples: list[dict[str, int]] = []
     try:
         outcome = asyncio.run(
-            drive(server.port, pairs, args.seconds, lambda: samples.append(cpu_ticks(pid)))
+            drive(
+                server.port,
+                seeded["pairs"],
+                seeded["idle"],
+                args.seconds,
+                lambda: samples.append(cpu_ticks(pid)),
+            )
         )
     finally:
         server.stop()
@@ -454,9 +489,10 @@ def record(rows: list[Row], args: argparse.Namespace) -> None:
 `bench/chat.py` (`make bench` runs it after the feed benchmark): {args.clients} WebSocket
 clients in {args.clients // 2} pairs, a buyer and a seller in one thread each, every pair
 exchanging one message a second for {args.seconds} s ({args.clients // 2} messages a second in
-all), through the server over loopback, PostgreSQL and Redis on the same machine. A message is
-delivered when the other party's socket receives its `message.new`; latency runs from the
-sender's `send` to that receipt. The clients run in the benchmark's own process on the same
+all), with {args.idle} other users' sockets open and quiet throughout, through the server
+over loopback, PostgreSQL and Redis on the same machine. A message is delivered when the other
+party's socket receives its `message.new`; latency runs from the sender's `send` to that
+receipt. The clients run in the benchmark's own process on the same
 cores (they spent {client_cpu.ru_utime + client_cpu.ru_stime:.1f} s of CPU over both runs).
 
 Run {dt.datetime.now(dt.UTC).date().isoformat()} on {platform.machine()}, {cores} cores, Python
@@ -489,12 +525,13 @@ def main() -> None:
     )
     parser.add_argument("port", nargs="?", type=int)
     parser.add_argument("--clients", type=int, default=200, help="sockets, in pairs (default 200)")
+    parser.add_argument("--idle", type=int, default=2000, help="quiet sockets (default 2,000)")
     parser.add_argument("--seconds", type=int, default=30, help="messages per pair (default 30)")
     parser.add_argument("--only", choices=tuple(SERVERS), help="one server instead of both")
     parser.add_argument("--record", action="store_true", help="write docs/performance.md")
     args = parser.parse_args()
     if args.command == "seed":
-        seed(args.clients)
+        seed(args.clients, args.idle)
         return
     if args.command == "serve-floor":
         serve_floor(args.port)
