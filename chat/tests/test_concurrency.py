@@ -5,12 +5,22 @@ from typing import Any
 import pytest
 
 from accounts.models import AuditEntry
+from chat import services
 from chat.models import Block, Message, Thread
 from tests.helpers import run_concurrently
 
 from .conftest import THREADS, client_for, open_thread, send
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True, params=["one statement", "in steps"])
+def store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test twice: with the send's single statement (PostgreSQL's) and with the steps
+    SQLite takes (`make run`), both against PostgreSQL, so both keep the invariants."""
+    if request.param == "in steps":
+        monkeypatch.setattr(services, "_store_in_one_statement", services._store_in_steps)
+    return str(request.param)
 
 
 def test_one_thread_per_listing_and_buyer_when_opened_at_once(buyer: Any, listing: Any) -> None:
