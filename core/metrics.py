@@ -11,7 +11,6 @@ database connection pool's state. Every database statement's duration is timed b
 `time_query`, which the PostgreSQL backend (marketplace/postgres) wraps around each one.
 """
 
-import contextlib
 import logging
 import os
 import threading
@@ -23,11 +22,12 @@ from typing import Any, TypeVar
 import prometheus_client
 import redis
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connections
 from prometheus_client import Gauge, Histogram, multiprocess
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+
+from .microcache import microcached
 
 logger = logging.getLogger(__name__)
 
@@ -45,17 +45,10 @@ def register_scrape_gauges(function: GaugeFunction) -> None:
 
 
 def cached_figures(key: str, compute: Callable[[], T]) -> T:
-    """`compute()`'s result, kept in the cache for CACHE_SECONDS so several Prometheus servers
-    or a fast scrape interval cost one query each 15 s. A cache outage only costs the query."""
-    try:
-        figures = cache.get(key)
-    except Exception:
-        figures = None
-    if figures is None:
-        figures = compute()
-        with contextlib.suppress(Exception):
-            cache.set(key, figures, CACHE_SECONDS)
-    return figures
+    """`compute()`'s result, kept for CACHE_SECONDS (core.microcache: in Redis, in this process
+    while Redis fails) so several Prometheus servers or a fast scrape interval cost one query
+    each 15 s."""
+    return microcached(key, CACHE_SECONDS, compute)
 
 
 class ScrapeTimeCollector(Collector):

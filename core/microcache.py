@@ -17,12 +17,16 @@ T = TypeVar("T")
 _local = LocMemCache("microcache", {"OPTIONS": {"MAX_ENTRIES": 1000}})
 
 
-def microcached(parts: tuple[object, ...], seconds: int, compute: Callable[[], T]) -> T:
-    """`compute()`'s result for `parts` (everything the result depends on), at most `seconds`
-    old; `seconds` 0 computes every time."""
+def key_of(*parts: object) -> str:
+    """A cache key for everything a result depends on (a URL's parts), of bounded length."""
+    return "microcache:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def microcached(key: str, seconds: int, compute: Callable[[], T]) -> T:
+    """`compute()`'s result under `key`, at most `seconds` old; `seconds` 0 computes every
+    time."""
     if seconds <= 0:
         return compute()
-    key = "microcache:" + hashlib.sha256(repr(parts).encode()).hexdigest()
     try:
         found = cache.get(key)
     except Exception:

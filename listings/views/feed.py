@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from core.microcache import microcached
+from core.microcache import key_of, microcached
 from core.pagination import PAGING, parse_page_size
 
 from ..cards import CardBuilder
@@ -51,7 +51,7 @@ def answer(request: Request, page_for: Callable[[Any], Page]) -> Response:
         return Response(body(request, page_for(request.user)))
     url = (request.scheme, request.get_host(), request.path, sorted(request.query_params.lists()))
     shared = microcached(
-        ("cards", *url), settings.FEED_CACHE_SECONDS, lambda: body(request, page_for(None))
+        key_of("cards", *url), settings.FEED_CACHE_SECONDS, lambda: body(request, page_for(None))
     )
     if request.user.is_authenticated:
         shared = with_favorites(shared, request.user)
