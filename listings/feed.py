@@ -173,7 +173,7 @@ def feed_page(*, user: Any, category: str | None, cursor: Cursor | None, size: i
         keys += rows
     viewer = user.pk if user is not None and user.is_authenticated else None
     cards = cards_by_id([row["id"] for row in keys], viewer=viewer)
-    # A listing deleted between the two statements is left out of the page.
+    # A listing no longer active since the first statement is left out of the page.
     return Page([cards[row["id"]] for row in keys if row["id"] in cards], following)
 
 
@@ -326,7 +326,7 @@ def search_page(*, user: Any, filters: dict[str, Any], cursor: Cursor | None, si
         return search_page(user=user, filters=filters, cursor=Cursor(pin, "similar", []), size=size)
     viewer = user.pk if user is not None and user.is_authenticated else None
     cards = cards_by_id([row["id"] for row in keyed[:size]], viewer=viewer)
-    # A listing deleted between the two statements is left out of the page.
+    # A listing no longer active since the first statement is left out of the page.
     items = [cards[row["id"]] for row in keyed[:size] if row["id"] in cards]
     if len(keyed) <= size:
         return Page(items, None)
@@ -336,13 +336,15 @@ def search_page(*, user: Any, filters: dict[str, Any], cursor: Cursor | None, si
 
 
 def cards_by_id(ids: list[uuid.UUID], *, viewer: uuid.UUID | None) -> dict[uuid.UUID, Row]:
-    """Card rows of a page's listings, by id, in one statement compiled once per page size."""
+    """Card rows of a page's active listings, by id, in one statement compiled once per page
+    size; one that stopped being active since its id was found (archived, sold, rejected) is
+    not among them."""
     if not ids:
         return {}
 
     def build(values: Values) -> QuerySet[Listing, Row]:
         keys = [values.uuid(f"id{index}") for index in range(len(ids))]
-        listings = Listing.objects.filter(pk__in=keys)
+        listings = Listing.objects.filter(pk__in=keys, status=Status.ACTIVE)
         return card_rows(listings, viewer=values.uuid("viewer") if viewer else None)
 
     bound = {"viewer": viewer, **{f"id{index}": pk for index, pk in enumerate(ids)}}

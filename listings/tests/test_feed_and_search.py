@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from listings.feed import Cursor
+from listings.feed import Cursor, cards_by_id
 from listings.models import Listing
 from listings.tests.conftest import CAR, ESTATE, HORSE, client_for
 from listings.tests.factories import ListingFactory
@@ -388,3 +388,11 @@ def test_long_queries_that_match_nothing_do_not_fall_back_to_similar_titles() ->
 
     assert ids(get("/api/v1/listings/", q="Mersedes")) != []
     assert ids(get("/api/v1/listings/", q="Mersedes benz eclass twentyfifteen")) == []
+
+
+def test_a_card_is_read_only_while_its_listing_is_active() -> None:
+    shown, archived = make(age=1), make(age=2)
+    Listing.objects.filter(pk=archived.pk).update(status="archived")
+
+    # As between the feed's keys and its cards: the archived one is not a card any more.
+    assert set(cards_by_id([shown.pk, archived.pk], viewer=None)) == {shown.pk}
