@@ -60,8 +60,13 @@ class ExchangeRate(models.Model):
 
 class Listing(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Both keys are indexed by the (key, status) indexes below, which answer a lookup of
+    # the key alone as well: a second index of the key alone would only cost writes.
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="listings"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="listings",
+        db_index=False,
     )
     business = models.ForeignKey(
         "business.Business",
@@ -69,6 +74,7 @@ class Listing(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="listings",
+        db_index=False,
     )
     category = models.CharField(_("category"), max_length=16, choices=Category.choices)
     status = models.CharField(
