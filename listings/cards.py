@@ -63,6 +63,18 @@ CARD_COLUMNS = (
     "real_estate__rooms",
     "real_estate__area_m2",
 )
+# A media item's columns, as `values()` names (files as storage names).
+MEDIA_COLUMNS = (
+    "id",
+    "kind",
+    "file",
+    "poster",
+    "thumbnail",
+    "rendition",
+    "duration_s",
+    "position",
+    "processing",
+)
 COVER_COLUMNS = (
     ("video_url", "cover_video"),
     ("poster_url", "cover_poster"),
@@ -100,7 +112,8 @@ def card_rows(
 class CardBuilder:
     """Shapes card rows for one request: media URLs are absolute, as the request saw the host."""
 
-    _media_storage = ListingMedia._meta.get_field("file").storage
+    # Every file of a media item is kept in the same storage as its `file`.
+    media_storage = ListingMedia._meta.get_field("file").storage
     _avatar_storage = User._meta.get_field("avatar").storage
     _logo_storage = Business._meta.get_field("logo").storage
 
@@ -126,7 +139,7 @@ class CardBuilder:
         cover: dict[str, str] = {}
         for key, column in COVER_COLUMNS:
             if row[column]:
-                cover[key] = str(self.url(self._media_storage, row[column]))
+                cover[key] = str(self.url(self.media_storage, row[column]))
         return cover
 
     def key_details(self, row: Row) -> dict[str, Any]:
@@ -212,6 +225,15 @@ def row_of(listing: Listing) -> Row:
             value = getattr(related, name) if related is not None else None
             row[column] = value.name if isinstance(value, FieldFile) else value
     row["is_favorited"] = getattr(listing, "is_favorited", False)
+    return row
+
+
+def media_row(media: ListingMedia) -> Row:
+    """A media item's model instance as a row of `MEDIA_COLUMNS`."""
+    row: Row = {}
+    for column in MEDIA_COLUMNS:
+        value = getattr(media, column)
+        row[column] = value.name if isinstance(value, FieldFile) else value
     return row
 
 

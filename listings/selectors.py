@@ -10,8 +10,10 @@ from django.utils import timezone
 
 from business.models import UNCAPPED_STATUSES, Business
 from business.permissions import business_get_public
+from core.db import Bound, Row, Values, prepared_rows
 from core.ids import uuid_or_404
 
+from .cards import CARD_COLUMNS, MEDIA_COLUMNS, card_rows
 from .models import (
     QUOTA_STATUSES,
     Favorite,
@@ -23,6 +25,7 @@ from .models import (
 )
 from .permissions import listings_editable_by, listings_visible_to, seller_side_q
 from .serializers.details import DETAILS_SERIALIZERS
+from .serializers.listings import DETAIL_COLUMNS
 
 
 def with_card_data(listings: QuerySet[Listing], *, user: Any) -> QuerySet[Listing]:
@@ -46,6 +49,36 @@ def _get(listings: QuerySet[Listing], listing_id: Any) -> Listing:
 def listing_get_for_viewer(*, user: Any, listing_id: Any) -> Listing:
     """404 both for a missing listing and for one the caller may not see."""
     return _get(with_card_data(listings_visible_to(user), user=user), listing_id)
+
+
+def listing_get_for_reading(*, user: Any, listing_id: Any) -> tuple[Row, list[Row]]:
+    """The listing `listing_get_for_viewer` finds, as its own page shows it: its row of
+    `DETAIL_COLUMNS` with `is_favorited`, and its media rows. 404 as there.
+
+    Rows, not model instances, and an anonymous caller's statements compiled once
+    (`core.db.prepared_rows`): building and compiling the ORM's query cost the answer more
+    than PostgreSQL spent on it."""
+    pk = uuid_or_404(listing_id)
+    viewer = user.pk if user is not None and user.is_authenticated else None
+    extra = tuple(column for column in DETAIL_COLUMNS if column not in CARD_COLUMNS)
+
+    def listing(values: Values) -> QuerySet[Listing, Row]:
+        visible = listings_visible_to(user).filter(pk=values.uuid("listing"))
+        return card_rows(visible, viewer=viewer, extra=extra)
+
+    def media(values: Values) -> QuerySet[ListingMedia, Row]:
+        items = ListingMedia.objects.filter(listing_id=values.uuid("listing"))
+        # The media's own order (`ListingMedia.Meta.ordering`), as its prefetch has it.
+        return items.order_by("position", "created_at").values(*MEDIA_COLUMNS)
+
+    values = {"listing": pk}
+    if viewer is None:
+        rows = prepared_rows(("listing detail",), listing, values)
+    else:  # the caller's own listings and favorites: a shape per caller, compiled each time
+        rows = list(listing(Bound(values)))
+    if not rows:
+        raise Http404
+    return rows[0], prepared_rows(("listing media",), media, values)
 
 
 def listing_get_for_editor(*, user: Any, listing_id: Any) -> Listing:

@@ -8,11 +8,19 @@ import are re-exported here, so `listings.serializers` stays the one path they u
 from .cards import CardPageSerializer, ListingCardSerializer
 from .details import DETAILS_SERIALIZERS
 from .filters import FeedFiltersSerializer, SearchFiltersSerializer
-from .listings import ListingCreateSerializer, ListingDetailSerializer, ListingUpdateSerializer
+from .listings import (
+    DETAIL_COLUMNS,
+    ListingCreateSerializer,
+    ListingDetailSerializer,
+    ListingUpdateSerializer,
+    detail_row,
+    listing_detail,
+)
 from .media import MediaSerializer
 
 __all__ = [
     "DETAILS_SERIALIZERS",
+    "DETAIL_COLUMNS",
     "CardPageSerializer",
     "FeedFiltersSerializer",
     "ListingCardSerializer",
@@ -21,4 +29,6 @@ __all__ = [
     "ListingUpdateSerializer",
     "MediaSerializer",
     "SearchFiltersSerializer",
+    "detail_row",
+    "listing_detail",
 ]

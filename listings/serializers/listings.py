@@ -1,5 +1,8 @@
 """A listing's input shapes (create, update) and its full output shape."""
 
+import functools
+from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -10,11 +13,11 @@ from rest_framework import serializers
 
 from core.fields import StrictCharField
 
-from ..cards import CardBuilder, row_of
+from ..cards import CARD_COLUMNS, CardBuilder, Row, iso_time, media_row, row_of
 from ..models import PRICE_CEILING, Category, Currency, Listing, details_of
 from ..money import converted_prices
 from .details import DETAILS_SCHEMA, DETAILS_SERIALIZERS, short_text, validate_details
-from .media import MediaSerializer
+from .media import MediaSerializer, media_item
 
 # --- Input ------------------------------------------------------------------------------------
 
@@ -112,16 +115,23 @@ class LocationOutSerializer(serializers.Serializer):
     lng = serializers.FloatField()
 
 
+@extend_schema_field(DETAILS_SCHEMA)
+class DetailsOutField(serializers.JSONField):
+    """The category's details object, as `DETAILS_SERIALIZERS` shape it."""
+
+
+# A listing's full answer: its shape, for the schema; `listing_detail` builds it.
 class ListingDetailSerializer(serializers.ModelSerializer):
     price = serializers.DecimalField(max_digits=15, decimal_places=2)
-    prices = serializers.SerializerMethodField()
-    location = serializers.SerializerMethodField()
-    details = serializers.SerializerMethodField()
+    prices = PricesSerializer(read_only=True)
+    location = LocationOutSerializer(allow_null=True, read_only=True)
+    details = DetailsOutField(read_only=True)
     media = MediaSerializer(many=True, read_only=True)
-    seller = serializers.SerializerMethodField()
-    is_boosted = serializers.SerializerMethodField()
-    is_favorited = serializers.SerializerMethodField()
-    rejection_reason = serializers.SerializerMethodField()
+    seller = SellerSerializer(read_only=True)
+    is_boosted = serializers.BooleanField(read_only=True)
+    is_favorited = serializers.BooleanField(read_only=True)
+    # Only the seller side and moderators are shown why (the view says who is).
+    rejection_reason = RejectionSerializer(allow_null=True, read_only=True)
 
     class Meta:
         model = Listing
@@ -154,36 +164,112 @@ class ListingDetailSerializer(serializers.ModelSerializer):
         )
         read_only_fields = fields
 
-    @extend_schema_field(PricesSerializer)
-    def get_prices(self, listing: Listing) -> dict[str, str]:
-        stored = {"KGS": listing.price_kgs, "KZT": listing.price_kzt, "USD": listing.price_usd}
-        if any(value is None for value in stored.values()):
-            stored = converted_prices(listing.price, listing.currency)
-        return {code: f"{value:.2f}" for code, value in stored.items()}
+    def to_representation(self, instance: Listing) -> dict[str, Any]:
+        return listing_detail(
+            detail_row(instance),
+            [media_row(item) for item in instance.media.all()],
+            CardBuilder(self.context["request"]),
+            show_rejection=self.context.get("show_rejection"),
+        )
 
-    @extend_schema_field(LocationOutSerializer(allow_null=True))
-    def get_location(self, listing: Listing) -> dict[str, float] | None:
-        if listing.latitude is None or listing.longitude is None:
-            return None
-        return {"lat": float(listing.latitude), "lng": float(listing.longitude)}
 
-    @extend_schema_field(DETAILS_SCHEMA)
-    def get_details(self, listing: Listing) -> dict[str, Any]:
-        return dict(DETAILS_SERIALIZERS[listing.category](details_of(listing)).data)
+@functools.cache
+def _details_fields(category: str) -> list[tuple[str, serializers.Field]]:
+    """The category's details fields, made once: each renders a value with no state of its
+    own, and making a serializer's fields costs more than rendering them."""
+    fields = DETAILS_SERIALIZERS[category]().fields
+    return [(name, field) for name, field in fields.items() if not field.write_only]
 
-    @extend_schema_field(SellerSerializer)
-    def get_seller(self, listing: Listing) -> dict[str, Any]:
-        return CardBuilder(self.context["request"]).seller(row_of(listing))
 
-    def get_is_boosted(self, listing: Listing) -> bool:
-        return listing.boosted_until is not None and listing.boosted_until > timezone.now()
+# What a listing's answer shows, as `values()` names: the card's columns, the listing's
+# others, and every details field of every category (a listing has one category's).
+DETAIL_COLUMNS = tuple(
+    dict.fromkeys(
+        (
+            *CARD_COLUMNS,
+            "status",
+            "description",
+            "hide_phone",
+            "latitude",
+            "longitude",
+            "rejection_code",
+            "rejection_note",
+            "created_at",
+            "updated_at",
+            *(
+                f"{category}__{name}"
+                for category in Category.values
+                for name, _field in _details_fields(category)
+            ),
+        )
+    )
+)
 
-    def get_is_favorited(self, listing: Listing) -> bool:
-        return bool(getattr(listing, "is_favorited", False))
 
-    @extend_schema_field(RejectionSerializer(allow_null=True))
-    def get_rejection_reason(self, listing: Listing) -> dict[str, str] | None:
-        # Only the seller side and moderators are shown why (the view says who is).
-        if not self.context.get("show_rejection") or not listing.rejection_code:
-            return None
-        return {"code": listing.rejection_code, "note": listing.rejection_note}
+def detail_row(listing: Listing) -> Row:
+    """A model instance (with its author, business and details loaded) as a row of
+    `DETAIL_COLUMNS`, with `is_favorited`."""
+    row = row_of(listing)
+    details = details_of(listing)
+    for column in DETAIL_COLUMNS:
+        owner, _, name = column.rpartition("__")
+        if not owner:
+            row[column] = getattr(listing, column)
+        elif owner in Category.values:
+            row[column] = getattr(details, name) if owner == listing.category else None
+    return row
+
+
+def listing_detail(
+    row: Row, media: Sequence[Row], builder: CardBuilder, *, show_rejection: Any
+) -> dict[str, Any]:
+    """A listing (a row of `DETAIL_COLUMNS`, with `is_favorited`) and its media rows, as the
+    API shows them, in plain code, as cards are: DRF's per-field machinery cost the answer
+    more than reading the listing did."""
+    prices = {"KGS": row["price_kgs"], "KZT": row["price_kzt"], "USD": row["price_usd"]}
+    if any(value is None for value in prices.values()):
+        prices = converted_prices(row["price"], row["currency"])
+    location = None
+    if row["latitude"] is not None and row["longitude"] is not None:
+        location = {"lat": float(row["latitude"]), "lng": float(row["longitude"])}
+    rejection = None
+    if show_rejection and row["rejection_code"]:
+        rejection = {"code": row["rejection_code"], "note": row["rejection_note"]}
+    category = row["category"]
+    details = {}
+    for name, field in _details_fields(category):
+        value = row[f"{category}__{name}"]
+        details[name] = None if value is None else field.to_representation(value)
+    zone = timezone.get_current_timezone()
+
+    def when(value: datetime | None) -> str | None:
+        return None if value is None else iso_time(value, zone)
+
+    boosted_until = row["boosted_until"]
+    return {
+        "id": str(row["id"]),
+        "category": category,
+        "status": row["status"],
+        "title": row["title"],
+        "description": row["description"],
+        "price": f"{row['price']:.2f}",
+        "currency": row["currency"],
+        "prices": {code: f"{value:.2f}" for code, value in prices.items()},
+        "is_negotiable": row["is_negotiable"],
+        "city": row["city"],
+        "region": row["region"],
+        "location": location,
+        "details": details,
+        "media": [media_item(item, builder) for item in media],
+        "seller": builder.seller(row),
+        "hide_phone": row["hide_phone"],
+        "is_boosted": boosted_until is not None and boosted_until > timezone.now(),
+        "boosted_until": when(boosted_until),
+        "views_count": row["views_count"],
+        "favorites_count": row["favorites_count"],
+        "is_favorited": bool(row["is_favorited"]),
+        "rejection_reason": rejection,
+        "created_at": when(row["created_at"]),
+        "updated_at": when(row["updated_at"]),
+        "published_at": when(row["published_at"]),
+    }

@@ -17,7 +17,7 @@ from core.fields import StrictCharField
 from core.schema import error_codes
 
 from ..exceptions import AlreadyReported, CannotReportOwn, PhoneHidden
-from ..models import Favorite, Listing, Report, ReportReason
+from ..models import Favorite, Report, ReportReason
 from ..selectors import favorites_of_user, listing_get_for_viewer
 from ..serializers import ListingCardSerializer
 from ..services.engagement import (
@@ -29,14 +29,14 @@ from ..services.engagement import (
 )
 
 
-def count_listing_view(request: Request, listing: Listing) -> None:
+def count_listing_view(request: Request, listing_id: Any) -> None:
     """Count this read of a listing toward its views: once a day per user, or per address for
     anonymous callers; never the seller side's own."""
     user = request.user
     if user.is_authenticated:
-        listing_count_view(listing_id=listing.pk, viewer_key=f"user:{user.pk}", user_id=user.pk)
+        listing_count_view(listing_id=listing_id, viewer_key=f"user:{user.pk}", user_id=user.pk)
     else:
-        listing_count_view(listing_id=listing.pk, viewer_key=f"ip:{client_ip(request)}")
+        listing_count_view(listing_id=listing_id, viewer_key=f"ip:{client_ip(request)}")
 
 
 class FavoriteView(APIView):
