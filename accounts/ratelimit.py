@@ -6,14 +6,17 @@ throttles these are controls, not comfort: when the store cannot be reached the 
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
+from typing import Any
 
 import redis
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
+from redis.client import Pipeline
 
 from core.errors import RateLimited, ServiceUnavailable
 
@@ -73,6 +76,28 @@ def _hit_database(limit: Limit) -> tuple[int, int]:
         except IntegrityError:
             continue  # another request created the row first; lock it on the next pass
     raise ServiceUnavailable
+
+
+def hit_alongside(limit: Limit, queue: Callable[[Pipeline], None]) -> list[Any] | None:
+    """`hit(limit, fail_open=True)` in the same Redis round trip as the commands `queue` adds
+    to a pipeline (another module's reads, e.g. chat presence); their results, in order.
+
+    None when Redis is not configured (the limit is then counted in the database) or cannot
+    be reached (the limit is not counted): the caller reads its own way instead."""
+    if not settings.REDIS_URL:
+        hit(limit, fail_open=True)
+        return None
+    pipe = _redis(str(settings.REDIS_URL)).pipeline(transaction=False)
+    pipe.eval(_HIT, 1, f"rl:{limit.key}", str(limit.window))
+    queue(pipe)
+    try:
+        [(count, ttl), *results] = pipe.execute()
+    except redis.RedisError as exc:
+        logger.warning("Limit store unavailable (%s); allowing", type(exc).__name__)
+        return None
+    if int(count) > limit.limit:
+        raise RateLimited(retry_after=int(ttl))
+    return results
 
 
 def hit(*limits: Limit, fail_open: bool = False) -> None:

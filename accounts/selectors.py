@@ -1,12 +1,15 @@
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
+
+from core.db import Row, Values, columns_of, instance_of, prepared_rows
 
 from .models import Consent, ConsentKind, LoginSession, User
 from .tokens import SESSION_CLAIM, TOKEN_VERSION_CLAIM
@@ -76,23 +79,36 @@ def consent_is_required(*, user: User) -> bool:
     )
 
 
+_USER = columns_of(User)
+
+
 def login_session_user(*, claims: Mapping[str, Any], ended: bool = False) -> User | None:
     """The user a validated token names, while the token still counts: the user is active,
     their token version is the token's, and the token's login session has not ended (or, with
-    `ended`, whether it has or not)."""
+    `ended`, whether it has or not).
+
+    Every authenticated request and chat message asks it: its statement is compiled once
+    (`core.db.prepared_rows`)."""
     session_id, user_id = claims.get(SESSION_CLAIM), claims.get(jwt_settings.USER_ID_CLAIM)
     if session_id is None or user_id is None:
         return None
-    sessions = LoginSession.objects.select_related("user").filter(pk=session_id, user_id=user_id)
-    if not ended:
-        sessions = sessions.filter(revoked_at__isnull=True)
     try:
-        session = sessions.first()
-    except (ValueError, ValidationError):
+        ids = {"session": uuid.UUID(str(session_id)), "user": uuid.UUID(str(user_id))}
+    except ValueError:
         return None
-    if session is None:
+
+    def build(values: Values) -> QuerySet[LoginSession, Row]:
+        sessions = LoginSession.objects.filter(
+            pk=values.uuid("session"), user_id=values.uuid("user")
+        )
+        if not ended:
+            sessions = sessions.filter(revoked_at__isnull=True)
+        return sessions.values(*(f"user__{name}" for name in _USER))
+
+    found = prepared_rows(("login session user", ended), build, ids)
+    if not found:
         return None
-    user = session.user
+    user = instance_of(User, found[0], _USER, "user__")
     if not user.is_active or claims.get(TOKEN_VERSION_CLAIM) != user.token_version:
         return None
     return user

@@ -15,6 +15,7 @@ from typing import Any
 
 import redis
 from django.conf import settings
+from redis.client import Pipeline
 
 logger = logging.getLogger(__name__)
 
@@ -68,22 +69,39 @@ def live_user_ids(user_ids: Iterable[Any]) -> set[str]:
     """Those of `user_ids` with a live socket, as strings; one round trip to Redis. When
     Redis cannot answer, nobody is live: a needless push beats a missed message."""
     ids = [str(user_id) for user_id in user_ids]
+    if not settings.REDIS_URL or not ids:
+        return live_among(ids, None)
+    try:
+        pipe = _redis(str(settings.REDIS_URL)).pipeline(transaction=False)
+        queue_live(pipe, ids)
+        counts = pipe.execute()
+    except redis.RedisError:
+        counts = None
+    return live_among(ids, counts)
+
+
+def queue_live(pipe: Pipeline, user_ids: Iterable[Any]) -> None:
+    """Adds to a Redis pipeline the reads `live_among` answers from."""
     since = time.time() - PRESENCE_SECONDS
+    for user_id in user_ids:
+        pipe.zcount(_key(user_id), since, "+inf")
+
+
+def live_among(user_ids: Iterable[Any], counts: list[Any] | None) -> set[str]:
+    """Those of `user_ids` with a live socket, from the results of `queue_live`'s reads;
+    None for them when Redis is not configured (the process's own sockets are then all
+    there is) or could not answer (nobody is live: a needless push beats a missed one)."""
+    ids = [str(user_id) for user_id in user_ids]
     if not settings.REDIS_URL:
+        since = time.time() - PRESENCE_SECONDS
         with _local_lock:
             return {
                 user_id
                 for user_id in ids
                 if any(seen > since for seen in _local.get(user_id, {}).values())
             }
-    if not ids:
-        return set()
-    try:
-        pipe = _redis(str(settings.REDIS_URL)).pipeline(transaction=False)
-        for user_id in ids:
-            pipe.zcount(_key(user_id), since, "+inf")
-        counts = pipe.execute()
-    except redis.RedisError:
-        logger.warning("Presence store unavailable; pushing to every recipient")
+    if counts is None:
+        if ids:
+            logger.warning("Presence store unavailable; pushing to every recipient")
         return set()
     return {user_id for user_id, count in zip(ids, counts, strict=True) if count}

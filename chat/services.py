@@ -10,15 +10,16 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.notifications import notify_user
-from accounts.ratelimit import Limit, hit
+from accounts.ratelimit import Limit, hit_alongside
 from accounts.services import audit_record
+from core.db import Row, Values, columns_of, instance_of, prepared_rows
 from core.errors import DomainError
 from core.ids import uuid_or_404
 from core.inserts import insert_unless_present
@@ -146,17 +147,44 @@ def message_send(
     """
     body = _validated(body, client_id)
     # An app resending its queue after a reconnect gets its stored message back, not a 429.
-    stored = Message.objects.filter(thread=thread, sender=sender, client_id=client_id).first()
+    stored = _stored(thread, sender, client_id)
     if stored is not None:
         return stored, False
-    # Fails open: chat over REST keeps working while Redis is down (the sockets cannot).
-    hit(Limit(f"chat-send:{sender.pk}", SENDS_PER_WINDOW, SEND_WINDOW_SECONDS), fail_open=True)
+    participants = thread_participant_ids(thread=thread)
+    recipients = [user_id for user_id in participants if user_id != sender.pk]
+    # The send limit and which recipients have a live socket, in one Redis round trip. The
+    # limit fails open: chat over REST keeps working while Redis is down (the sockets cannot).
+    limit = Limit(f"chat-send:{sender.pk}", SENDS_PER_WINDOW, SEND_WINDOW_SECONDS)
+    counts = hit_alongside(limit, lambda pipe: presence.queue_live(pipe, recipients))
+    live = presence.live_among(recipients, counts)
     other_side = Side.SELLER if side == Side.BUYER else Side.BUYER
     store = _store_in_one_statement if connection.vendor == "postgresql" else _store_in_steps
     message, created = store(thread, sender, body, client_id, other_side)
     if created:
-        transaction.on_commit(partial(_message_sent, message, thread, sender))
+        offline = [user_id for user_id in recipients if str(user_id) not in live]
+        transaction.on_commit(
+            partial(_message_sent, message, thread, sender, participants, offline)
+        )
     return message, created
+
+
+_MESSAGE = columns_of(Message)
+
+
+def _stored(thread: Thread, sender: User, client_id: str) -> Message | None:
+    """The sender's message in the thread with this `client_id`, if stored; in a statement
+    compiled once (`core.db.prepared_rows`), as every send asks it."""
+
+    def build(values: Values) -> QuerySet[Message, Row]:
+        return Message.objects.filter(
+            thread_id=values.uuid("thread"),
+            sender_id=values.uuid("sender"),
+            client_id=values.text("client_id"),
+        ).values(*_MESSAGE)
+
+    ids = {"thread": thread.pk, "sender": sender.pk, "client_id": client_id}
+    found = prepared_rows(("chat message by client id",), build, ids)
+    return instance_of(Message, found[0], _MESSAGE) if found else None
 
 
 def _store_in_one_statement(
@@ -178,7 +206,7 @@ def _store_in_one_statement(
         }
     )
     if seq is None:
-        existing = Message.objects.filter(thread=thread, sender=sender, client_id=client_id).first()
+        existing = _stored(thread, sender, client_id)
         if existing is not None:
             return existing, False
         if blocked:
@@ -201,7 +229,7 @@ def _store_in_steps(
             .get(pk=thread.pk)
         )
         # A statement of its own, after the lock: it sees a repeat committed while we waited.
-        existing = Message.objects.filter(thread=locked, sender=sender, client_id=client_id).first()
+        existing = _stored(locked, sender, client_id)
         if existing is not None:
             return existing, False
         if locked.blocked:
@@ -229,13 +257,11 @@ def _store_in_steps(
     return message, True
 
 
-def _message_sent(message: Message, thread: Thread, sender: User) -> None:
+def _message_sent(
+    message: Message, thread: Thread, sender: User, participants: list[Any], offline: list[Any]
+) -> None:
     messages_sent.inc()
-    participants = thread_participant_ids(thread=thread)
     broadcast(participants, events.message_new(message))
-    recipients = [user_id for user_id in participants if user_id != sender.pk]
-    live = presence.live_user_ids(recipients)
-    offline = [user_id for user_id in recipients if str(user_id) not in live]
     if offline:
         _push(message, thread, sender, offline)
 

@@ -15,12 +15,13 @@ import uuid
 from collections.abc import Callable, Hashable, Mapping
 from datetime import UTC, datetime, timedelta
 from threading import Lock
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from django.db import connections
-from django.db.models import QuerySet
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Model, QuerySet
 
 Row = dict[str, Any]
+_M = TypeVar("_M", bound=Model)
 
 
 class Values(Protocol):
@@ -125,3 +126,15 @@ def prepared_rows(key: Hashable, build: Build, values: Mapping[str, Any]) -> lis
     if not prepared.usable:
         return list(build(Bound(values)))
     return prepared.rows(values)
+
+
+def columns_of(model: type[Model], *, without: tuple[str, ...] = ()) -> list[str]:
+    """The model's columns (attnames, `author_id` for `author`), in the model's order."""
+    return [f.attname for f in model._meta.concrete_fields if f.name not in without]
+
+
+def instance_of(model: type[_M], row: Row, columns: list[str], prefix: str = "") -> _M:
+    """A model instance from a prepared row, as the ORM would have loaded it: `columns` (from
+    `columns_of`) read from the row under `prefix` (`listing__` for a joined listing); the
+    model's other fields are deferred."""
+    return model.from_db(DEFAULT_DB_ALIAS, columns, [row[prefix + name] for name in columns])

@@ -1,13 +1,19 @@
-"""The PostgreSQL backend's outage fuse (marketplace/postgres/base.py), on real connections:
-a pooled database on a port nothing listens on, and the test database itself."""
+"""The PostgreSQL backend's outage fuse and its check of lent connections
+(marketplace/postgres/base.py), on real connections: a pooled database on a port nothing
+listens on, and the test database itself."""
 
 import copy
+import select
+import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 from django.db import OperationalError
 from django.db.utils import ConnectionHandler
+from psycopg_pool import ConnectionPool
 
 from marketplace.postgres import base as fuse
 
@@ -67,5 +73,80 @@ def test_the_pool_opens_connections_through_the_watched_class(settings: Any) -> 
     wrapper = pooled(settings, "watched")["watched"]
     try:
         assert wrapper.pool.connection_class is fuse.WatchedConnection
+    finally:
+        wrapper.close_pool()
+
+
+def _connect() -> psycopg.Connection[Any]:
+    from django.db import connection
+
+    params = {**connection.get_connection_params(), "autocommit": True}
+    params.pop("cursor_factory", None)
+    return psycopg.Connection.connect(**params)
+
+
+def _sent(connection: psycopg.Connection[Any], trace: Path, work: Callable[[], Any]) -> list[str]:
+    """What the client sent the server during `work`, as libpq traces it: one line per
+    message, "<time>\tF\t<length>\t<message> ..."."""
+    with trace.open("w") as sink:
+        connection.pgconn.trace(sink.fileno())
+        try:
+            work()
+        finally:
+            connection.pgconn.untrace()
+    return [line.split("\t", 3)[3] for line in trace.read_text().splitlines() if "\tF\t" in line]
+
+
+def test_a_healthy_connection_is_lent_without_a_round_trip(tmp_path: Path) -> None:
+    connection = _connect()
+    try:
+        sent = _sent(connection, tmp_path / "trace", lambda: fuse.check_lent_connection(connection))
+        # Psycopg_pool's own check, for comparison: an empty query.
+        checked = _sent(
+            connection, tmp_path / "trace", lambda: ConnectionPool.check_connection(connection)
+        )
+    finally:
+        connection.close()
+
+    assert sent == []
+    assert checked == ['Query\t ""']
+
+
+def test_a_connection_whose_server_went_away_fails_the_check() -> None:
+    connection = _connect()
+    try:
+        backend = connection.info.backend_pid
+        with _connect() as other:
+            other.execute("SELECT pg_terminate_backend(%s)", [backend])
+        # The server's goodbye reaches the socket: the check sees it and asks.
+        deadline = time.monotonic() + 5
+        while not select.select([connection.fileno()], [], [], 0.1)[0]:
+            assert time.monotonic() < deadline, "the termination never reached the socket"
+
+        with pytest.raises(psycopg.OperationalError):
+            fuse.check_lent_connection(connection)
+    finally:
+        connection.close()
+
+
+def test_the_pool_lends_another_connection_for_one_whose_server_went_away(settings: Any) -> None:
+    wrapper = pooled(settings, "lent")["lent"]
+    params = wrapper.get_connection_params()
+    try:
+        # What `connect()` does first: a connection from the pool, through the backend.
+        first = wrapper.get_new_connection(params)
+        backend = first.info.backend_pid
+        wrapper.pool.putconn(first)  # back to the pool, idle
+        with _connect() as other:
+            other.execute("SELECT pg_terminate_backend(%s)", [backend])
+        deadline = time.monotonic() + 5
+        while not select.select([first.fileno()], [], [], 0.1)[0]:
+            assert time.monotonic() < deadline, "the termination never reached the socket"
+
+        lent = wrapper.get_new_connection(params)
+        [(now,)] = lent.execute("SELECT pg_backend_pid()").fetchall()
+        wrapper.pool.putconn(lent)
+
+        assert now != backend
     finally:
         wrapper.close_pool()

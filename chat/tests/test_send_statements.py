@@ -1,14 +1,17 @@
 """What a send costs the database: the repeat looked for, then one statement that numbers,
-stores and moves the thread and the sender's read position (PostgreSQL)."""
+stores and moves the thread and the sender's read position (PostgreSQL). A business
+listing's thread adds one for the business's members, who all take part."""
 
 from typing import Any
 
 import pytest
+import redis
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from chat.exceptions import Blocked
 from chat.models import Message, ReadState, Side, Thread
+from chat.selectors import thread_get_for_participant
 from chat.services import message_send, thread_block
 
 pytestmark = pytest.mark.django_db
@@ -18,6 +21,13 @@ def send(thread: Thread, user: Any, client_id: str, side: str = Side.BUYER) -> A
     return message_send(
         thread=thread, side=Side(side), sender=user, body="Здравствуйте", client_id=client_id
     )
+
+
+@pytest.fixture
+def thread(thread: Thread, buyer: Any) -> Thread:
+    """As a send gets it: with its listing (whose seller is the other side)."""
+    found, _side = thread_get_for_participant(user=buyer, thread_id=thread.pk)
+    return found
 
 
 def test_a_send_is_two_statements_and_a_repeat_one(thread: Thread, buyer: Any) -> None:
@@ -49,3 +59,27 @@ def test_a_blocked_send_stores_and_moves_nothing(thread: Thread, buyer: Any, aut
     assert thread.last_seq == 0
     assert not Message.objects.filter(thread=thread).exists()
     assert not ReadState.objects.filter(thread=thread, user=buyer).exists()
+
+
+def test_the_send_limit_and_who_is_live_are_one_redis_round_trip(
+    thread: Thread, buyer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Counted where redis-py writes to its socket: each write is one round trip.
+    writes: list[Any] = []
+    write = redis.connection.Connection.send_packed_command
+
+    def counted(self: Any, command: Any, check_health: bool = True) -> None:
+        writes.append(command)
+        write(self, command, check_health)
+
+    monkeypatch.setattr(redis.connection.Connection, "send_packed_command", counted)
+
+    _message, created = send(thread, buyer, "c-3")
+
+    assert created
+    [write_] = writes
+    packed = b"".join(write_) if isinstance(write_, list) else bytes(write_)
+    # The limit's counter and the seller's presence, read before the message is stored.
+    assert b"rl:chat-send:" in packed
+    assert b"ZCOUNT" in packed
+    assert f"chat:presence:{thread.listing.author_id}".encode() in packed

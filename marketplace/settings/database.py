@@ -20,8 +20,10 @@ if DATABASE_URL:
     _db["ENGINE"] = "marketplace.postgres"  # django-prometheus's, with an outage fuse
     _db["CONN_MAX_AGE"] = 0  # the pool keeps connections; Django must hand them back
     # The pool checks a connection before lending it, so the connections a database restart
-    # broke are replaced instead of failing the next requests.
-    _db["CONN_HEALTH_CHECKS"] = True
+    # broke are replaced instead of failing the next requests: with the backend's own check
+    # (marketplace.postgres), which costs no round trip for a healthy connection; Django's
+    # (CONN_HEALTH_CHECKS) would send one before every request and chat message.
+    _db["CONN_HEALTH_CHECKS"] = False
     # A named cursor (`.iterator()`) lives in one server connection, which a transaction
     # pooler does not keep between transactions.
     _db["DISABLE_SERVER_SIDE_CURSORS"] = _TRANSACTION_POOLER
