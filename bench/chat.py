@@ -31,6 +31,7 @@ import datetime as dt
 import json
 import os
 import platform
+import random
 import resource
 import secrets
 import shutil
@@ -61,6 +62,7 @@ SERVERS: dict[str, tuple[int, str]] = {
     "memory": (8812, "uvicorn, 1 worker, in-memory channel layer (floor)"),
 }
 PING_SECONDS = 25
+SEED = 360
 IDLE_BATCH = 100
 DRAIN_SECONDS = 30
 
@@ -341,10 +343,15 @@ async def drive(
             elif event["type"] == "error":
                 errors.append(f"{event['code']}: {event['message']}")
 
+    # Each socket pings every PING_SECONDS from its own moment, as phones that connected at
+    # different times do: sockets opened together would otherwise all ping at once, forever.
+    phases = random.Random(SEED)  # noqa: S311 (when to ping, not a secret)
+
     async def ping(socket: Any) -> None:
+        await asyncio.sleep(phases.uniform(0, PING_SECONDS))
         while True:
-            await asyncio.sleep(PING_SECONDS)
             await socket.send('{"type": "ping"}')
+            await asyncio.sleep(PING_SECONDS)
 
     connections: list[Any] = []
     tasks: list[asyncio.Task[None]] = []

@@ -201,18 +201,14 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if self._expiry is not None:
             self._expiry.cancel()
         connections_open.dec()
-        await sync_to_async(presence.leave, thread_sensitive=False)(
-            user_id=user.pk, socket=self.channel_name
-        )
+        await presence.leave(user_id=user.pk, socket=self.channel_name)
 
     async def _close_at(self, expires_at: float) -> None:
         await asyncio.sleep(max(0.0, expires_at - time.time()))
         await self.close(code=CLOSE_UNAUTHORIZED)
 
     async def _touch(self, user_id: Any) -> None:
-        await sync_to_async(presence.touch, thread_sensitive=False)(
-            user_id=user_id, socket=self.channel_name
-        )
+        await presence.touch(user_id=user_id, socket=self.channel_name)
 
     def _error(self, code: str, message: Any, **extra: Any) -> dict[str, Any]:
         language = self.user.language if self.user is not None else None

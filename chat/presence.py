@@ -6,14 +6,17 @@ the newest: a crashed server or a backgrounded app cannot leave a user "online" 
 Without Redis (`make run`) one process serves every socket, and a dict in it does the same.
 """
 
+import asyncio
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
 import redis
+import redis.asyncio as aioredis
 from django.conf import settings
 from redis.client import Pipeline
 
@@ -30,39 +33,77 @@ def _redis(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
 
 
+# redis.asyncio's connections belong to the event loop that made them: a client per loop.
+_async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _async_redis() -> aioredis.Redis:
+    loop = asyncio.get_running_loop()
+    client = _async_clients.get(loop)
+    if client is None:
+        client = aioredis.Redis.from_url(
+            str(settings.REDIS_URL), socket_connect_timeout=1, socket_timeout=1
+        )
+        _async_clients[loop] = client
+    return client
+
+
 def _key(user_id: Any) -> str:
     return f"chat:presence:{user_id}"
 
 
-def touch(*, user_id: Any, socket: str) -> None:
-    """The socket is alive now."""
-    now = time.time()
+async def touch(*, user_id: Any, socket: str) -> None:
+    """The socket is alive now. On the socket's own event loop: a burst of pings from
+    thousands of sockets waits for no thread (the messages sent meanwhile queued behind
+    them when each ping went through one)."""
     if not settings.REDIS_URL:
-        with _local_lock:
-            _local.setdefault(str(user_id), {})[socket] = now
+        _touch_local(user_id, socket)
         return
-    key = _key(user_id)
     try:
-        pipe = _redis(str(settings.REDIS_URL)).pipeline(transaction=True)
-        pipe.zadd(key, {socket: now})
-        pipe.zremrangebyscore(key, "-inf", now - PRESENCE_SECONDS)
-        pipe.expire(key, PRESENCE_SECONDS)
-        pipe.execute()
+        async with _async_redis().pipeline(transaction=True) as pipe:
+            _queue_touch(pipe, user_id, socket)
+            await pipe.execute()
     except redis.RedisError:
-        # The user will get pushes they do not need; a lost message would be worse.
-        logger.warning("Presence store unavailable; user %s counts as offline", user_id)
+        _touch_failed(user_id)
 
 
-def leave(*, user_id: Any, socket: str) -> None:
+def _touch_local(user_id: Any, socket: str) -> None:
+    with _local_lock:
+        _local.setdefault(str(user_id), {})[socket] = time.time()
+
+
+def _queue_touch(pipe: Any, user_id: Any, socket: str) -> None:
+    now, key = time.time(), _key(user_id)
+    pipe.zadd(key, {socket: now})
+    pipe.zremrangebyscore(key, "-inf", now - PRESENCE_SECONDS)
+    pipe.expire(key, PRESENCE_SECONDS)
+
+
+def _touch_failed(user_id: Any) -> None:
+    # The user will get pushes they do not need; a lost message would be worse.
+    logger.warning("Presence store unavailable; user %s counts as offline", user_id)
+
+
+async def leave(*, user_id: Any, socket: str) -> None:
     """The socket has closed."""
     if not settings.REDIS_URL:
-        with _local_lock:
-            _local.get(str(user_id), {}).pop(socket, None)
+        _leave_local(user_id, socket)
         return
     try:
-        _redis(str(settings.REDIS_URL)).zrem(_key(user_id), socket)
+        await _async_redis().zrem(_key(user_id), socket)
     except redis.RedisError:
-        logger.warning("Presence store unavailable; the socket expires on its own")
+        _leave_failed()
+
+
+def _leave_local(user_id: Any, socket: str) -> None:
+    with _local_lock:
+        _local.get(str(user_id), {}).pop(socket, None)
+
+
+def _leave_failed() -> None:
+    logger.warning("Presence store unavailable; the socket expires on its own")
 
 
 def live_user_ids(user_ids: Iterable[Any]) -> set[str]:

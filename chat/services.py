@@ -19,6 +19,7 @@ from accounts.models import User
 from accounts.notifications import notify_user
 from accounts.ratelimit import Limit, hit_alongside
 from accounts.services import audit_record
+from core.channel_layer import RedisChannelLayer
 from core.db import Row, Values, columns_of, instance_of, prepared_rows
 from core.errors import DomainError
 from core.ids import uuid_or_404
@@ -53,10 +54,13 @@ def broadcast(user_ids: list[Any], event: dict[str, Any]) -> None:
         return
     message = events.envelope(event)
 
+    groups = [events.user_group(user_id) for user_id in user_ids]
+
     async def send_all() -> None:
-        await asyncio.gather(
-            *(layer.group_send(events.user_group(user_id), message) for user_id in user_ids)
-        )
+        if isinstance(layer, RedisChannelLayer):
+            await layer.group_send_many(groups, message)
+        else:
+            await asyncio.gather(*(layer.group_send(group, message) for group in groups))
 
     try:
         async_to_sync(send_all)()

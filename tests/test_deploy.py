@@ -9,6 +9,8 @@ import logging
 import os
 import re
 import shlex
+import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -595,3 +597,17 @@ def test_the_plan_tests_and_the_bench_set_postgres_as_production_does() -> None:
     assert PLANNERS["production"] == {
         name: settings[name] for name in ("random_page_cost", "effective_cache_size")
     }
+
+
+def test_a_socket_worker_collects_garbage_seldom_and_skips_what_startup_made() -> None:
+    # In a process of its own, as uvicorn's workers load the application.
+    probe = (
+        "import gc, marketplace.asgi;print(gc.get_threshold()[0], gc.get_freeze_count() > 100_000)"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "marketplace.settings.test"}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["50000", "True"]

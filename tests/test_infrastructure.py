@@ -1,5 +1,6 @@
 """Redis really is the channel layer and the broker in tests, and work is sent after commit."""
 
+import asyncio
 import json
 import uuid
 from typing import Any
@@ -13,6 +14,7 @@ from channels_redis.core import RedisChannelLayer
 from django.conf import settings
 from django.db import transaction
 
+from core import channel_layer as core_channel_layer
 from core import tasks as core_tasks
 from core.tasks import enqueue_on_commit
 from marketplace.celery import app
@@ -26,6 +28,42 @@ def record_call(marker: str) -> None:
 
 
 QUEUES = ("critical", "default", "media")
+
+
+def test_a_send_to_several_groups_reaches_each_channel_once_in_two_round_trips(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    layer = get_channel_layer()
+    assert isinstance(layer, core_channel_layer.RedisChannelLayer)
+    # Counted where redis-py writes to its socket: each write is one round trip.
+    writes: list[Any] = []
+    write = redis.asyncio.connection.AbstractConnection.send_packed_command
+
+    async def counted(self: Any, command: Any, check_health: bool = True) -> None:
+        writes.append(command)
+        await write(self, command, check_health)
+
+    async def scenario() -> list[Any]:
+        # Channels of this process: they share one queue in Redis, as a worker's sockets do.
+        first, both, last = [await layer.new_channel() for _ in range(3)]
+        for group, channel in (("many-1", first), ("many-1", both), ("many-2", both)):
+            await layer.group_add(group, channel)
+        await layer.group_add("many-2", last)
+        monkeypatch.setattr(
+            redis.asyncio.connection.AbstractConnection, "send_packed_command", counted
+        )
+        await layer.group_send_many(["many-1", "many-2", "many-empty"], {"type": "hello"})
+        monkeypatch.undo()
+        received = [await layer.receive(channel) for channel in (first, both, last)]
+        # `both` is in two of the groups and gets it once.
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(layer.receive(both), 0.5)
+        return received
+
+    received = async_to_sync(scenario)()
+
+    assert received == [{"type": "hello"}] * 3
+    assert len(writes) == 2
 
 
 @pytest.fixture

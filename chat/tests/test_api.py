@@ -3,6 +3,7 @@
 from typing import Any
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.utils import timezone
 from prometheus_client import REGISTRY
 from rest_framework.test import APIClient
@@ -520,7 +521,7 @@ def test_no_push_to_a_recipient_with_a_live_socket(
     from accounts import push
 
     register_device(author)
-    presence.touch(user_id=author.pk, socket="specific.socket!1")
+    async_to_sync(presence.touch)(user_id=author.pk, socket="specific.socket!1")
 
     with django_capture_on_commit_callbacks(execute=True):
         send(buyer, thread, "Hi")
@@ -533,7 +534,7 @@ def test_a_socket_silent_for_a_minute_no_longer_counts_as_live(
 ) -> None:
     now = timezone.now().timestamp()
     monkeypatch.setattr(presence.time, "time", lambda: now - presence.PRESENCE_SECONDS - 1)
-    presence.touch(user_id=author.pk, socket="old.socket!1")
+    async_to_sync(presence.touch)(user_id=author.pk, socket="old.socket!1")
     monkeypatch.setattr(presence.time, "time", lambda: now)
 
     assert presence.live_user_ids([author.pk]) == set()
@@ -542,7 +543,7 @@ def test_a_socket_silent_for_a_minute_no_longer_counts_as_live(
 def test_presence_expires_in_redis_by_itself(author: Any, settings: Any) -> None:
     import redis
 
-    presence.touch(user_id=author.pk, socket="a.socket!1")
+    async_to_sync(presence.touch)(user_id=author.pk, socket="a.socket!1")
 
     ttl = redis.Redis.from_url(settings.REDIS_URL).ttl(f"chat:presence:{author.pk}")
     assert 0 < ttl <= presence.PRESENCE_SECONDS
@@ -550,10 +551,10 @@ def test_presence_expires_in_redis_by_itself(author: Any, settings: Any) -> None
 
 def test_without_redis_presence_lives_in_the_process(author: Any, settings: Any) -> None:
     settings.REDIS_URL = None
-    presence.touch(user_id=author.pk, socket="local!1")
+    async_to_sync(presence.touch)(user_id=author.pk, socket="local!1")
     assert presence.live_user_ids([author.pk, buyer_id := UserFactory().pk]) == {str(author.pk)}
 
-    presence.leave(user_id=author.pk, socket="local!1")
+    async_to_sync(presence.leave)(user_id=author.pk, socket="local!1")
 
     assert presence.live_user_ids([author.pk, buyer_id]) == set()
 

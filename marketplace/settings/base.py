@@ -143,7 +143,8 @@ if REDIS_URL:
     }
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # channels-redis's, able to send to several groups in two round trips.
+            "BACKEND": "core.channel_layer.RedisChannelLayer",
             # A worker's sockets share one queue in Redis, and a full queue drops messages
             # silently: the default of 100 loses events when a busy worker falls behind.
             "CONFIG": {
