@@ -9,7 +9,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import lru_cache
 from typing import Any
 
 import redis
@@ -18,6 +17,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from redis.client import Pipeline
 
+from core.counters import hit_window, queue_hit, redis_client
 from core.errors import RateLimited, ServiceUnavailable
 
 from .locks import rate_counters_for_update
@@ -34,26 +34,8 @@ class Limit:
     window: int
 
 
-# INCR, start the window on the first hit, and return the count with the window's remaining
-# seconds — one round trip, atomic on the server.
-_HIT = """
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-local ttl = redis.call('TTL', KEYS[1])
-if ttl < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
-return {count, ttl}
-"""
-
-
-@lru_cache(maxsize=4)
-def _redis(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
-
-
 def _hit_redis(limit: Limit) -> tuple[int, int]:
-    client = _redis(str(settings.REDIS_URL))
-    count, ttl = client.eval(_HIT, 1, f"rl:{limit.key}", str(limit.window))
-    return int(count), int(ttl)
+    return hit_window(limit.key, limit.window)
 
 
 def _hit_database(limit: Limit) -> tuple[int, int]:
@@ -87,8 +69,8 @@ def hit_alongside(limit: Limit, queue: Callable[[Pipeline], None]) -> list[Any] 
     if not settings.REDIS_URL:
         hit(limit, fail_open=True)
         return None
-    pipe = _redis(str(settings.REDIS_URL)).pipeline(transaction=False)
-    pipe.eval(_HIT, 1, f"rl:{limit.key}", str(limit.window))
+    pipe = redis_client().pipeline(transaction=False)
+    queue_hit(pipe, limit.key, limit.window)
     queue(pipe)
     try:
         [(count, ttl), *results] = pipe.execute()

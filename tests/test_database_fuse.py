@@ -3,6 +3,7 @@
 listens on, and the test database itself."""
 
 import copy
+import datetime
 import select
 import time
 from collections.abc import Callable
@@ -150,3 +151,27 @@ def test_the_pool_lends_another_connection_for_one_whose_server_went_away(settin
         assert now != backend
     finally:
         wrapper.close_pool()
+
+
+def test_times_are_read_by_psycopgs_loader_as_django_reads_them() -> None:
+    from django.db import connection
+
+    from accounts.tests.factories import UserFactory
+
+    user = UserFactory()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT created_at, %s::timestamptz FROM accounts_user WHERE id = %s",
+            ["2026-12-08 03:04:05.123456+06", user.pk],
+        )
+        created_at, given = cursor.fetchone()
+        loader = connection.connection.adapters.get_loader(
+            psycopg.adapters.types["timestamptz"].oid, psycopg.pq.Format.TEXT
+        )
+
+    assert loader is fuse.UtcTimestamptzLoader
+    # Aware, in Django's UTC, the same instants.
+    assert created_at.tzinfo is datetime.UTC
+    assert given.tzinfo is datetime.UTC
+    assert given == datetime.datetime(2026, 12, 7, 21, 4, 5, 123456, tzinfo=datetime.UTC)
+    assert type(user).objects.get(pk=user.pk).created_at == created_at

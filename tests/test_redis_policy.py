@@ -5,6 +5,8 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from tests.helpers import run_concurrently
+
 pytestmark = pytest.mark.django_db
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
@@ -12,6 +14,8 @@ DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
 @pytest.fixture
 def redis_down(settings: Any) -> None:
+    # The throttles count in REDIS_URL's Redis; the cache is the same server.
+    settings.REDIS_URL = DEAD_REDIS
     settings.CACHES = {
         "default": {
             **settings.CACHES["default"],
@@ -52,3 +56,18 @@ def test_anonymous_callers_are_held_by_the_anonymous_rate_alone(
     statuses = [APIClient().get("/api/v1/legal/documents/").status_code for _ in range(4)]
 
     assert statuses == [200, 200, 200, 429]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_cannot_pass_the_rate_together(monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.throttling import AnonRateThrottle
+
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "5/min", "user": "5/min"})
+
+    statuses = run_concurrently(
+        12, lambda _index: APIClient().get("/api/v1/legal/documents/").status_code
+    )
+
+    # Each request is one atomic count: a store read and written back whole let two
+    # requests that read it together both pass.
+    assert sorted(statuses) == [200] * 5 + [429] * 7

@@ -1,6 +1,7 @@
 """The PostgreSQL backend: django-prometheus's (for its query metrics) with a fuse for outages,
-every statement timed into marketplace_db_query_duration_seconds (core.metrics), and a check
-of the pool's connections that costs a healthy one no round trip.
+every statement timed into marketplace_db_query_duration_seconds (core.metrics), a check of
+the pool's connections that costs a healthy one no round trip, and times read by psycopg's C
+loader.
 
 While the database refuses connections, every request would wait the pool's whole timeout
 for a connection that will not come, holding a server thread all that time; a few such waits
@@ -10,13 +11,16 @@ at once (503 through the error handler), except one probe at a time, a second ap
 waits for the pool and so lets it find the database again as soon as it is back.
 """
 
+import datetime
 import math
 import select
 import time
-from typing import Any, Self
+from typing import Any, Self, cast
 
 import psycopg
 from django_prometheus.db.backends.postgresql import base
+from psycopg.adapt import AdaptersMap, Loader
+from psycopg.pq import Format
 from psycopg_pool import ConnectionPool
 
 from core.metrics import time_query
@@ -45,6 +49,32 @@ class WatchedConnection(psycopg.Connection[Any]):
         return connection
 
 
+# psycopg registers it for every connection (so it is never None).
+_TIMESTAMPTZ = cast(
+    "type[Loader]",
+    psycopg.adapters.get_loader(psycopg.adapters.types["timestamptz"].oid, Format.TEXT),
+)
+
+
+class UtcTimestamptzLoader(Loader):
+    """Reads `timestamptz` with psycopg's own loader (its C one with psycopg[binary]).
+
+    Django registers a loader written in Python that parses each value and then sets the
+    database's time zone on it: 3.4 µs a value against 1 (a feed page reads 61). On a
+    connection in UTC, as Django keeps its connections, psycopg's loader already gives
+    Django's `datetime.timezone.utc`. `timezone` is what Django compares to decide whether a
+    cursor needs its own loader."""
+
+    timezone = datetime.UTC
+
+    def __init__(self, oid: int, context: Any = None) -> None:
+        super().__init__(oid, context)
+        self.load = _TIMESTAMPTZ(oid, context).load  # type: ignore[method-assign]
+
+    def load(self, data: Any) -> datetime.datetime:  # replaced per instance, above
+        raise NotImplementedError
+
+
 def check_lent_connection(connection: psycopg.Connection[Any]) -> None:
     """The pool's check of a connection before lending it.
 
@@ -69,6 +99,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
         # One wrapper per thread's connection object, kept for its life: it outlives the
         # physical connections the pool lends it.
         self.execute_wrappers.append(time_query)
+
+    def get_connection_params(self) -> dict[str, Any]:
+        params: dict[str, Any] = super().get_connection_params()
+        if "context" in params and self.timezone is datetime.UTC:
+            # Django's template is shared (cached): the loader goes on a copy of it.
+            context = AdaptersMap(params["context"])
+            context.register_loader("timestamptz", UtcTimestamptzLoader)
+            params["context"] = context
+        return params
 
     def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
         pool = self.pool
