@@ -10,9 +10,7 @@ import asyncio
 import logging
 import threading
 import time
-import weakref
 from collections.abc import Iterable
-from functools import lru_cache
 from typing import Any
 
 import redis
@@ -23,30 +21,35 @@ from redis.client import Pipeline
 logger = logging.getLogger(__name__)
 
 PRESENCE_SECONDS = 60
+# How long a presence write waits for one of the loop's Redis connections.
+PRESENCE_WAIT_SECONDS = 5
 
 _local: dict[str, dict[str, float]] = {}
 _local_lock = threading.Lock()
 
 
-@lru_cache(maxsize=4)
-def _redis(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
-
-
-# redis.asyncio's connections belong to the event loop that made them: a client per loop.
-_async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
-    weakref.WeakKeyDictionary()
-)
+# redis.asyncio's connections belong to the event loop that made them: a client per loop (a
+# worker has one; a loop that has closed, as async_to_sync's do, drops its client on the next
+# call). Its pool waits for a free connection rather than refusing: a thousand sockets
+# reconnecting at once must not lose their presence.
+ASYNC_CONNECTIONS = 20
+_async_clients: dict[asyncio.AbstractEventLoop, aioredis.Redis] = {}
 
 
 def _async_redis() -> aioredis.Redis:
     loop = asyncio.get_running_loop()
     client = _async_clients.get(loop)
     if client is None:
-        client = aioredis.Redis.from_url(
-            str(settings.REDIS_URL), socket_connect_timeout=1, socket_timeout=1
+        for closed in [other for other in list(_async_clients) if other.is_closed()]:
+            _async_clients.pop(closed, None)
+        pool = aioredis.BlockingConnectionPool.from_url(
+            str(settings.REDIS_URL),
+            max_connections=ASYNC_CONNECTIONS,
+            timeout=PRESENCE_WAIT_SECONDS,
+            socket_connect_timeout=1,
+            socket_timeout=1,
         )
-        _async_clients[loop] = client
+        client = _async_clients[loop] = aioredis.Redis(connection_pool=pool)
     return client
 
 
@@ -104,21 +107,6 @@ def _leave_local(user_id: Any, socket: str) -> None:
 
 def _leave_failed() -> None:
     logger.warning("Presence store unavailable; the socket expires on its own")
-
-
-def live_user_ids(user_ids: Iterable[Any]) -> set[str]:
-    """Those of `user_ids` with a live socket, as strings; one round trip to Redis. When
-    Redis cannot answer, nobody is live: a needless push beats a missed message."""
-    ids = [str(user_id) for user_id in user_ids]
-    if not settings.REDIS_URL or not ids:
-        return live_among(ids, None)
-    try:
-        pipe = _redis(str(settings.REDIS_URL)).pipeline(transaction=False)
-        queue_live(pipe, ids)
-        counts = pipe.execute()
-    except redis.RedisError:
-        counts = None
-    return live_among(ids, counts)
 
 
 def queue_live(pipe: Pipeline, user_ids: Iterable[Any]) -> None:

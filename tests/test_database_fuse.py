@@ -4,6 +4,7 @@ listens on, and the test database itself."""
 
 import copy
 import datetime
+import os
 import select
 import time
 from collections.abc import Callable
@@ -111,6 +112,25 @@ def test_a_healthy_connection_is_lent_without_a_round_trip(tmp_path: Path) -> No
 
     assert sent == []
     assert checked == ['Query\t ""']
+
+
+def test_a_connection_numbered_above_1024_is_checked_too() -> None:
+    # A socket worker holds thousands of sockets: its database connections come after them.
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        connection = _connect()
+    finally:
+        for descriptor in held:
+            os.close(descriptor)
+    try:
+        assert connection.fileno() > 1024
+
+        fuse.check_lent_connection(connection)
+
+        [(one,)] = connection.execute("SELECT 1").fetchall()
+        assert one == 1
+    finally:
+        connection.close()
 
 
 def test_a_connection_whose_server_went_away_fails_the_check() -> None:

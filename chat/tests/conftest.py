@@ -10,13 +10,16 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import redis
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
 
 from accounts import push
 from accounts.models import Device
 from accounts.tests.factories import UserFactory
 from accounts.tokens import issue_tokens
+from chat import presence
 from chat.models import Thread
 from listings.models import Listing
 from listings.tests.conftest import (  # noqa: F401 - shared fixtures
@@ -100,3 +103,13 @@ async def closed_with(communicator: WebsocketCommunicator, *, timeout: float = 1
     assert output["type"] == "websocket.close", output
     await communicator.disconnect()
     return int(output["code"])
+
+
+def live_user_ids(user_ids: list[Any]) -> set[str]:
+    """Who of `user_ids` has a live socket, read as a send reads it (one pipeline)."""
+    ids = [str(user_id) for user_id in user_ids]
+    if not settings.REDIS_URL:
+        return presence.live_among(ids, None)
+    pipe = redis.Redis.from_url(str(settings.REDIS_URL)).pipeline(transaction=False)
+    presence.queue_live(pipe, ids)
+    return presence.live_among(ids, pipe.execute())

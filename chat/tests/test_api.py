@@ -1,5 +1,7 @@
 """The chat's REST endpoints: threads, messages, read positions, blocks, and who may see them."""
 
+import asyncio
+import uuid
 from typing import Any
 
 import pytest
@@ -21,6 +23,7 @@ from .conftest import (
     active_listing,
     client_for,
     create,
+    live_user_ids,
     messages_url,
     open_thread,
     register_device,
@@ -537,7 +540,7 @@ def test_a_socket_silent_for_a_minute_no_longer_counts_as_live(
     async_to_sync(presence.touch)(user_id=author.pk, socket="old.socket!1")
     monkeypatch.setattr(presence.time, "time", lambda: now)
 
-    assert presence.live_user_ids([author.pk]) == set()
+    assert live_user_ids([author.pk]) == set()
 
 
 def test_presence_expires_in_redis_by_itself(author: Any, settings: Any) -> None:
@@ -549,14 +552,32 @@ def test_presence_expires_in_redis_by_itself(author: Any, settings: Any) -> None
     assert 0 < ttl <= presence.PRESENCE_SECONDS
 
 
+def test_a_thousand_sockets_coming_and_going_at_once_keep_their_presence(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    users = [uuid.uuid4() for _ in range(1000)]
+
+    async def burst(call: Any) -> None:
+        await asyncio.gather(*(call(user_id=user, socket=f"s!{user}") for user in users))
+
+    # A deploy or a carrier's blip: every socket reconnects, or drops, in the same moment.
+    async_to_sync(burst)(presence.touch)
+    live = live_user_ids(users)
+    async_to_sync(burst)(presence.leave)
+
+    assert live == {str(user) for user in users}
+    assert live_user_ids(users) == set()
+    assert "Presence store unavailable" not in caplog.text
+
+
 def test_without_redis_presence_lives_in_the_process(author: Any, settings: Any) -> None:
     settings.REDIS_URL = None
     async_to_sync(presence.touch)(user_id=author.pk, socket="local!1")
-    assert presence.live_user_ids([author.pk, buyer_id := UserFactory().pk]) == {str(author.pk)}
+    assert live_user_ids([author.pk, buyer_id := UserFactory().pk]) == {str(author.pk)}
 
     async_to_sync(presence.leave)(user_id=author.pk, socket="local!1")
 
-    assert presence.live_user_ids([author.pk, buyer_id]) == set()
+    assert live_user_ids([author.pk, buyer_id]) == set()
 
 
 def test_a_rolled_back_send_announces_and_pushes_nothing(

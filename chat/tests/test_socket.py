@@ -19,7 +19,7 @@ from accounts.models import User
 from accounts.services import user_ban
 from accounts.tokens import SessionRefreshToken
 from business.models import Membership
-from chat import events, presence
+from chat import events
 from chat.models import Message
 from marketplace.asgi import application
 
@@ -29,6 +29,7 @@ from .conftest import (
     client_for,
     closed_with,
     connect,
+    live_user_ids,
     messages_url,
     open_thread,
     register_device,
@@ -256,17 +257,17 @@ async def test_a_send_with_bad_fields_names_them_and_echoes_the_ids(
 
 async def test_ping_is_answered_with_pong_and_keeps_the_user_live(buyer: Any) -> None:
     communicator = await connect(buyer)
-    assert await db(presence.live_user_ids)([buyer.pk]) == {str(buyer.pk)}
+    assert await db(live_user_ids)([buyer.pk]) == {str(buyer.pk)}
     # As if the socket had been silent for a minute: its presence expired.
     redis.Redis.from_url(settings.REDIS_URL).delete(f"chat:presence:{buyer.pk}")
-    assert await db(presence.live_user_ids)([buyer.pk]) == set()
+    assert await db(live_user_ids)([buyer.pk]) == set()
 
     await communicator.send_json_to({"type": "ping"})
 
     assert await communicator.receive_json_from() == {"type": "pong"}
-    assert await db(presence.live_user_ids)([buyer.pk]) == {str(buyer.pk)}
+    assert await db(live_user_ids)([buyer.pk]) == {str(buyer.pk)}
     await communicator.disconnect()
-    assert await db(presence.live_user_ids)([buyer.pk]) == set()
+    assert await db(live_user_ids)([buyer.pk]) == set()
 
 
 # --- Messages ---------------------------------------------------------------------------------

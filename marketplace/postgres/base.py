@@ -83,8 +83,11 @@ def check_lent_connection(connection: psycopg.Connection[Any]) -> None:
     as its end. Only such a connection is asked with a round trip (psycopg_pool's own check),
     which then fails and the pool replaces it; a healthy one costs a poll, not a round trip
     before every request."""
-    readable, _, _ = select.select([connection.fileno()], [], [], 0)
-    if readable or connection.broken:
+    # poll(), not select(): a socket worker holds thousands of sockets, and select() refuses a
+    # descriptor numbered 1024 or above.
+    poller = select.poll()
+    poller.register(connection.fileno(), select.POLLIN)
+    if poller.poll(0) or connection.broken:
         ConnectionPool.check_connection(connection)
 
 
@@ -137,5 +140,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
             except psycopg.Error:
                 pool.putconn(connection)
                 continue
+            except BaseException:
+                pool.putconn(connection)
+                raise
             return connection
         return super().get_new_connection(conn_params)
