@@ -22,6 +22,7 @@ from urllib.parse import parse_qs
 
 import redis
 from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db import close_old_connections
 from django.http import Http404
@@ -161,6 +162,16 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 if not self.accepted:
                     await send({"type": "websocket.accept"})
                 await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER})
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels' own dispatch first closes the database connections of asgiref's one sync
+        # thread, a hop to that thread before every frame, ping and delivery of every socket.
+        # This consumer never uses the database there: its work runs `in_worker_thread`,
+        # which hands its connection back itself.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
         await super().accept(subprotocol, headers)

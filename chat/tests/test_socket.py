@@ -255,6 +255,32 @@ async def test_a_send_with_bad_fields_names_them_and_echoes_the_ids(
     await communicator.disconnect()
 
 
+async def test_frames_and_deliveries_take_no_trip_to_the_sync_thread(
+    buyer: Any, thread: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Channels' own dispatch hops to asgiref's one sync thread to close database connections
+    # before each event: with thousands of sockets pinging, every event queued there.
+    import channels.consumer
+
+    hops: list[None] = []
+
+    async def counted() -> None:
+        hops.append(None)
+
+    monkeypatch.setattr(channels.consumer, "aclose_old_connections", counted)
+    communicator = await connect(buyer)
+
+    await communicator.send_json_to({"type": "ping"})
+    assert await communicator.receive_json_from() == {"type": "pong"}
+    await communicator.send_json_to(
+        {"type": "message.send", "thread_id": str(thread.pk), "body": "Hi", "client_id": "c-9"}
+    )
+    assert (await communicator.receive_json_from())["type"] == "message.new"
+
+    assert hops == []
+    await communicator.disconnect()
+
+
 async def test_ping_is_answered_with_pong_and_keeps_the_user_live(buyer: Any) -> None:
     communicator = await connect(buyer)
     assert await db(live_user_ids)([buyer.pk]) == {str(buyer.pk)}
