@@ -179,6 +179,14 @@ async def test_a_browser_socket_from_an_unlisted_origin_is_refused() -> None:
     assert await _connects(EVIL.encode()) is False
 
 
+@pytest.mark.parametrize("path", ["/api/v1/listings/feed/", "/api/v1/listings/not-an-id/"])
+def test_a_json_answer_allows_nothing_to_run_or_frame_it(client: Client, path: str) -> None:
+    answer = client.get(path)
+
+    assert answer["Content-Type"].startswith("application/json")
+    assert answer["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+
+
 def test_the_api_docs_page_runs_only_scripts_from_files(client: Client) -> None:
     page = client.get("/api/docs/")
     script = client.get("/api/docs/?script=")

@@ -4,11 +4,13 @@ import time
 import uuid
 from collections.abc import Callable
 
+import csp.constants
+import csp.middleware
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.exceptions import DisallowedHost
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.translation import gettext_lazy as _
 
@@ -103,6 +105,24 @@ def pages_only(middleware: type[MiddlewareMixin]) -> type[MiddlewareMixin]:
 
     PagesOnly.__name__ = PagesOnly.__qualname__ = f"Page{middleware.__name__}"
     return PagesOnly
+
+
+# A JSON answer is data, never rendered: its policy allows nothing at all (as OWASP advises for
+# APIs).
+JSON_POLICY = "default-src 'none'; frame-ancestors 'none'"
+
+
+class CSPMiddleware(csp.middleware.CSPMiddleware):
+    """django-csp's policy for pages, and `JSON_POLICY` for JSON answers without building
+    django-csp's again for each one (it is rebuilt from the settings for every response)."""
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if str(response.get("Content-Type", "")).startswith("application/json"):
+            response.setdefault(csp.constants.HEADER, JSON_POLICY)
+            return response
+        return super().process_response(request, response)
 
 
 PageSessionMiddleware = pages_only(SessionMiddleware)

@@ -82,7 +82,7 @@ MIDDLEWARE = [
     "marketplace.api.middleware.ApiHostMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "marketplace.api.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "marketplace.api.middleware.PageSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
