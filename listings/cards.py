@@ -8,6 +8,7 @@ for the schema and builds it for model instances through `card_of`: one way to w
 """
 
 import functools
+from collections.abc import Iterable
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -210,11 +211,12 @@ class CardBuilder:
         return [self.card(row) for row in rows]
 
 
-def row_of(listing: Listing) -> Row:
-    """A model instance (with its author, business and details loaded) as a card row."""
+def row_of(listing: Listing, columns: Iterable[str] = CARD_COLUMNS) -> Row:
+    """A model instance (with its author, business and details loaded) as a row of `columns`
+    (a card's unless said), with `is_favorited`."""
     details = getattr(listing, listing.category, None)
     row: Row = {}
-    for column in CARD_COLUMNS:
+    for column in columns:
         owner, _, name = column.rpartition("__")
         if not owner:
             row[column] = getattr(listing, column)

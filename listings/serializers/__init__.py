@@ -13,7 +13,6 @@ from .listings import (
     ListingCreateSerializer,
     ListingDetailSerializer,
     ListingUpdateSerializer,
-    detail_row,
     listing_detail,
 )
 from .media import MediaSerializer
@@ -29,6 +28,5 @@ __all__ = [
     "ListingUpdateSerializer",
     "MediaSerializer",
     "SearchFiltersSerializer",
-    "detail_row",
     "listing_detail",
 ]

@@ -166,7 +166,7 @@ class ListingDetailSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance: Listing) -> dict[str, Any]:
         return listing_detail(
-            detail_row(instance),
+            row_of(instance, DETAIL_COLUMNS),
             [media_row(item) for item in instance.media.all()],
             CardBuilder(self.context["request"]),
             show_rejection=self.context.get("show_rejection"),
@@ -204,20 +204,6 @@ DETAIL_COLUMNS = tuple(
         )
     )
 )
-
-
-def detail_row(listing: Listing) -> Row:
-    """A model instance (with its author, business and details loaded) as a row of
-    `DETAIL_COLUMNS`, with `is_favorited`."""
-    row = row_of(listing)
-    details = details_of(listing)
-    for column in DETAIL_COLUMNS:
-        owner, _, name = column.rpartition("__")
-        if not owner:
-            row[column] = getattr(listing, column)
-        elif owner in Category.values:
-            row[column] = getattr(details, name) if owner == listing.category else None
-    return row
 
 
 def listing_detail(

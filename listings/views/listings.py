@@ -16,7 +16,7 @@ from business.permissions import membership_of
 from core.pagination import PAGING
 from core.schema import error_codes
 
-from ..cards import CardBuilder, Row, media_row
+from ..cards import CardBuilder, Row, media_row, row_of
 from ..exceptions import (
     InvalidTransition,
     ListingLimitReached,
@@ -32,12 +32,12 @@ from ..selectors import (
     listings_of_user,
 )
 from ..serializers import (
+    DETAIL_COLUMNS,
     CardPageSerializer,
     ListingCreateSerializer,
     ListingDetailSerializer,
     ListingUpdateSerializer,
     SearchFiltersSerializer,
-    detail_row,
     listing_detail,
 )
 from ..services.listings import (
@@ -83,7 +83,7 @@ class ListingViewSet(viewsets.GenericViewSet):
         the answer shows."""
         listing = listing_get_for_viewer(user=self.request.user, listing_id=listing.pk)
         media = [media_row(item) for item in listing.media.all()]
-        return Response(self._detail(detail_row(listing), media), status=code)
+        return Response(self._detail(row_of(listing, DETAIL_COLUMNS), media), status=code)
 
     def _detail(self, row: Row, media: Sequence[Row]) -> dict[str, Any]:
         user = self.request.user
